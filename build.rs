@@ -1,0 +1,66 @@
+//! Generates the Zend bindings that ext-php-rs does not ship (ext/sockets and
+//! stream-transport internals) and turns the PHP version into cfg flags.
+
+use std::{env, path::PathBuf, process::Command};
+
+/// Types and functions bound from `src/hooks/ffi.h`; everything they refer to
+/// comes from `ext_php_rs::ffi` (bindgen is not recursive here).
+const EXTRA_BINDINGS: &[&str] = &[
+    "PHP_SOCKET",
+    "php_socket",
+    "_zend_sockets_globals",
+    "zend_sockets_globals",
+    "module_registry",
+    "zend_parse_parameters",
+    "zend_ini_string_ex",
+    "zend_unregister_ini_entries",
+    "php_log_err_with_severity",
+    "zend_argument_value_error",
+];
+
+fn php_config(arg: &str) -> String {
+    let php_config = env::var("PHP_CONFIG").unwrap_or_else(|_| "php-config".to_owned());
+    let out = Command::new(&php_config)
+        .arg(arg)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {php_config} {arg}: {e} (install php8.2-dev)"));
+    assert!(out.status.success(), "{php_config} {arg} failed");
+    String::from_utf8_lossy(&out.stdout).trim().to_owned()
+}
+
+fn main() {
+    println!("cargo:rerun-if-changed=src/hooks/ffi.h");
+    println!("cargo:rerun-if-changed=build.rs");
+    println!("cargo:rerun-if-env-changed=PHP_CONFIG");
+
+    let includes: Vec<String> = php_config("--includes")
+        .split_whitespace()
+        .map(str::to_owned)
+        .collect();
+
+    let mut builder = bindgen::Builder::default()
+        .header("src/hooks/ffi.h")
+        .clang_args(&includes)
+        .allowlist_recursively(false)
+        .layout_tests(true)
+        .derive_default(false)
+        .raw_line("#[allow(clippy::wildcard_imports, unused_imports)]")
+        .raw_line("use ext_php_rs::ffi::*;");
+    for item in EXTRA_BINDINGS {
+        builder = builder
+            .allowlist_type(item)
+            .allowlist_function(item)
+            .allowlist_var(item);
+    }
+    let bindings = builder
+        .generate()
+        .expect("bindgen failed on src/hooks/ffi.h");
+    let out = PathBuf::from(env::var("OUT_DIR").expect("OUT_DIR")).join("zend_extra.rs");
+    bindings.write_to_file(out).expect("write bindings");
+
+    let vernum: u32 = php_config("--vernum").parse().unwrap_or(0);
+    println!("cargo:rustc-check-cfg=cfg(php_vernum_ge_80300)");
+    if vernum >= 80300 {
+        println!("cargo:rustc-cfg=php_vernum_ge_80300");
+    }
+}

@@ -1,0 +1,103 @@
+//! The only code that touches the Zend engine: the module entry, the
+//! function-handler swaps and the ext/sockets overrides. Every entry point
+//! turns raw pointers into references, asks the pure policy (through
+//! [`crate::config::Config::enforce`]) and then either fails the call the PHP
+//! way or runs the original handler.
+//!
+//! Rust work runs under `catch_unwind`; a panic denies the call (only
+//! `mode=off` passes through untouched). The engine side effects (warnings,
+//! calling the original) happen in [`finish`], after every Rust value of the
+//! decision has been dropped, so a bailout (longjmp) skips no destructor.
+
+pub mod ffi;
+mod functions;
+pub mod module;
+mod options;
+mod php;
+mod sendmsg;
+mod sockets;
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+use ext_php_rs::{types::Zval, zend::ExecuteData};
+
+use crate::{config::Mode, runtime};
+use functions::{call_original, Hook};
+use php::Socket;
+
+/// What a hook decided; carried out by [`finish`].
+pub enum Action {
+    /// Run the original handler (its arguments may have been rewritten).
+    Original,
+    /// The call is complete: the return value is set or an exception thrown.
+    Done,
+    /// Fail like ext/sockets' PHP_SOCKET_ERROR: set the errors, warn
+    /// `"<msg> [13]: Permission denied (sockguard: <reason>)"`, return false.
+    SocketFail {
+        /// The socket whose error slot is set, if the call had one.
+        socket: Option<Socket>,
+        /// ext/sockets' own message for this failure.
+        msg: &'static str,
+        /// The sockguard reason.
+        reason: String,
+    },
+    /// Report mode: log the would-be denial, then run the original untouched.
+    Report {
+        /// The log line.
+        line: String,
+    },
+}
+
+/// Whether hooks should step aside entirely.
+fn is_off() -> bool {
+    runtime::current().mode == Mode::Off
+}
+
+/// Runs a hook's decision under `catch_unwind`, then carries it out.
+///
+/// # Safety
+/// `ex` and `rv` must be the frame and return slot the engine passed in.
+pub unsafe fn run(
+    hook: Hook,
+    ex: *mut ExecuteData,
+    rv: *mut Zval,
+    decide: impl FnOnce() -> Action,
+) {
+    let action = catch_unwind(AssertUnwindSafe(decide)).unwrap_or_else(|_| Action::SocketFail {
+        socket: None,
+        msg: "unable to complete the call",
+        reason: format!("internal error in {}(); the call is denied", hook.name()),
+    });
+    // SAFETY: forwarded from the caller.
+    unsafe { finish(hook, ex, rv, action) }
+}
+
+/// Carries out an [`Action`].
+///
+/// # Safety
+/// `ex` and `rv` must be the frame and return slot the engine passed in.
+unsafe fn finish(hook: Hook, ex: *mut ExecuteData, rv: *mut Zval, action: Action) {
+    match action {
+        // SAFETY: forwarded from the caller.
+        Action::Original => unsafe { call_original(hook, ex, rv) },
+        Action::Done => {}
+        Action::SocketFail {
+            socket,
+            msg,
+            reason,
+        } => {
+            php::socket_error(socket, msg, libc::EACCES, &reason);
+            drop(reason);
+            // SAFETY: `rv` is the engine's return slot for this call.
+            if let Some(rv) = unsafe { rv.as_mut() } {
+                rv.set_bool(false);
+            }
+        }
+        Action::Report { line } => {
+            php::log(&line);
+            drop(line);
+            // SAFETY: forwarded from the caller.
+            unsafe { call_original(hook, ex, rv) }
+        }
+    }
+}

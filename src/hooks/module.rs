@@ -1,0 +1,252 @@
+//! The module entry and its lifecycle: MINIT registers the ini settings,
+//! finds ext/sockets and swaps the guarded handlers; RINIT re-reads the
+//! settings (an FPM pool may set them per pool); MINFO prints the effective
+//! policy for phpinfo() and `php --ri sockguard`; MSHUTDOWN restores the
+//! original handlers.
+//!
+//! The entry declares ext/sockets, ext/openssl, ext/curl, mysqlnd and soap as
+//! optional dependencies, so the engine starts them first whatever the order
+//! of the `extension=` lines, and their functions exist when MINIT swaps them.
+
+use std::{
+    ffi::{c_int, CStr, CString},
+    panic::{catch_unwind, AssertUnwindSafe},
+    ptr,
+};
+
+use ext_php_rs::{
+    builders::ModuleBuilder,
+    ffi::{_zend_module_dep as zend_module_dep, zend_hash_str_find_ptr_lc, zend_module_entry},
+    flags::IniEntryPermission,
+    info_table_end, info_table_row, info_table_start,
+    zend::{IniEntryDef, ModuleEntry, StaticModuleEntry},
+};
+
+use super::{
+    ffi::{module_registry, zend_ini_string_ex, zend_sockets_globals, zend_unregister_ini_entries},
+    functions,
+    php::{self, SOCKETS},
+};
+use crate::{
+    api,
+    config::{self, IniValues},
+    runtime,
+};
+
+/// MODULE_DEP_OPTIONAL from zend_modules.h.
+const MODULE_DEP_OPTIONAL: u8 = 3;
+
+/// The dependency list, NULL-terminated as the engine expects.
+struct Deps([zend_module_dep; 6]);
+// SAFETY: only pointers to static C strings; the engine reads them.
+unsafe impl Sync for Deps {}
+
+const fn optional(name: &'static CStr) -> zend_module_dep {
+    zend_module_dep {
+        name: name.as_ptr(),
+        rel: ptr::null(),
+        version: ptr::null(),
+        type_: MODULE_DEP_OPTIONAL,
+    }
+}
+
+static DEPS: Deps = Deps([
+    optional(c"sockets"),
+    optional(c"openssl"),
+    optional(c"curl"),
+    optional(c"mysqlnd"),
+    optional(c"soap"),
+    zend_module_dep {
+        name: ptr::null(),
+        rel: ptr::null(),
+        version: ptr::null(),
+        type_: 0,
+    },
+]);
+
+/// The ini table, built once from [`config::ALL`] and kept for the process
+/// (PHP 8.5 keeps a pointer to it).
+fn ini_table() -> &'static [IniEntryDef] {
+    static TABLE: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    let addr = *TABLE.get_or_init(|| {
+        let mut defs: Vec<IniEntryDef> = config::ALL
+            .iter()
+            .filter_map(|s| {
+                let name: &'static CStr = Box::leak(CString::new(s.name).ok()?.into_boxed_c_str());
+                let value: &'static CStr =
+                    Box::leak(CString::new(s.default).ok()?.into_boxed_c_str());
+                Some(IniEntryDef::new(name, value, IniEntryPermission::System))
+            })
+            .collect();
+        defs.push(IniEntryDef::end());
+        Box::leak(defs.into_boxed_slice()) as *const [IniEntryDef] as *const IniEntryDef as usize
+    });
+    // SAFETY: `addr` points to the leaked slice of ALL.len() + 1 entries.
+    unsafe { std::slice::from_raw_parts(addr as *const IniEntryDef, config::ALL.len() + 1) }
+}
+
+/// Reads the current value of every setting.
+fn read_ini() -> IniValues {
+    IniValues(config::ALL.map(|s| {
+        let mut exists = false;
+        // SAFETY: the name is a valid buffer of the given length; the engine
+        // returns NULL or a NUL-terminated string it owns.
+        let value =
+            unsafe { zend_ini_string_ex(s.name.as_ptr().cast(), s.name.len(), 0, &mut exists) };
+        if value.is_null() {
+            return s.default.to_owned();
+        }
+        // SAFETY: checked non-null above; NUL-terminated by the engine.
+        unsafe { CStr::from_ptr(value) }
+            .to_string_lossy()
+            .into_owned()
+    }))
+}
+
+/// Makes the current ini values the configuration in force; warns about
+/// settings that could not be used when the configuration changed.
+fn refresh_config(startup: bool) {
+    let (config, rebuilt) = runtime::refresh(read_ini());
+    if rebuilt {
+        for problem in &config.problems {
+            if startup {
+                php::log(&format!("sockguard: {problem}"));
+            } else {
+                php::warning(&format!("sockguard: {problem}"));
+            }
+        }
+    }
+}
+
+/// Finds ext/sockets' classes and globals, if it is loaded.
+fn find_sockets_ext() {
+    let socket_ce = functions::find_class("socket");
+    let address_info_ce = functions::find_class("addressinfo");
+    // SAFETY: module_registry is the engine's module table, complete by MINIT
+    // of a module that declared ext/sockets as a dependency.
+    let module = unsafe {
+        zend_hash_str_find_ptr_lc(ptr::addr_of_mut!(module_registry), c"sockets".as_ptr(), 7)
+            .cast::<zend_module_entry>()
+    };
+    // SAFETY: a registered module entry lives as long as its module.
+    let globals = unsafe { module.as_ref() }.map_or(ptr::null_mut(), |m| {
+        m.globals_ptr.cast::<zend_sockets_globals>()
+    });
+    SOCKETS.init(socket_ce, address_info_ce, globals);
+}
+
+extern "C" fn minit(_type: c_int, module_number: c_int) -> c_int {
+    let started = catch_unwind(AssertUnwindSafe(|| {
+        IniEntryDef::register(ini_table(), module_number);
+        find_sockets_ext();
+        let missing = functions::install();
+        if std::env::var_os("SG_DEBUG").is_some() {
+            eprintln!("sg: missing={missing:?} ce={:?}", SOCKETS.socket_ce());
+        }
+        refresh_config(true);
+    }));
+    match started {
+        Ok(()) => 0,
+        Err(_) => {
+            php::log("sockguard: startup failed; the module is not loaded");
+            -1
+        }
+    }
+}
+
+extern "C" fn mshutdown(_type: c_int, module_number: c_int) -> c_int {
+    let _ = catch_unwind(functions::uninstall);
+    // SAFETY: unregisters the entries this module registered in MINIT.
+    unsafe { zend_unregister_ini_entries(module_number) };
+    0
+}
+
+extern "C" fn rinit(_type: c_int, _module_number: c_int) -> c_int {
+    let _ = catch_unwind(|| refresh_config(false));
+    0
+}
+
+/// A table cell without NUL bytes (info_table_row needs C strings).
+fn cell(text: impl AsRef<str>) -> String {
+    text.as_ref().replace('\0', "\\0")
+}
+
+extern "C" fn minfo(_module: *mut ModuleEntry) {
+    let config = runtime::current();
+    info_table_start!();
+    info_table_row!("sockguard", "enabled");
+    info_table_row!("version", env!("CARGO_PKG_VERSION"));
+    info_table_row!("mode", cell(config.mode.to_string()));
+    info_table_row!("app id", cell(&config.app_id));
+    info_table_row!("paid app", if config.paid_app { "yes" } else { "no" });
+    info_table_row!(
+        "idle timeout",
+        cell(
+            config
+                .idle_timeout
+                .map_or("disabled".to_owned(), |d| format!("{} s", d.as_secs()))
+        )
+    );
+    match &config.policy {
+        Ok(policy) => {
+            let info = policy.describe();
+            info_table_row!("allowlist", cell(info.allowlist.join(", ")));
+            info_table_row!("allow rules", cell(info.allow_rules.join(", ")));
+            info_table_row!("deny rules", cell(info.deny_rules.join(", ")));
+            info_table_row!(
+                "Google ranges",
+                cell(format!(
+                    "{} ({}), {} IPv4 + {} IPv6 prefixes",
+                    info.ranges_source,
+                    info.ranges_creation_time,
+                    info.google_prefixes_v4,
+                    info.google_prefixes_v6
+                ))
+            );
+            info_table_row!(
+                "special-purpose blocks",
+                cell(format!(
+                    "{} IPv4 + {} IPv6",
+                    info.special_blocks_v4, info.special_blocks_v6
+                ))
+            );
+        }
+        Err(reason) => info_table_row!(
+            "policy",
+            cell(format!("{reason}; every connection is denied"))
+        ),
+    }
+    let passthrough: Vec<String> = config.passthrough.iter().map(ToString::to_string).collect();
+    info_table_row!("passthrough options", cell(passthrough.join(", ")));
+    for problem in &config.problems {
+        info_table_row!("settings problem", cell(problem));
+    }
+    info_table_end!();
+}
+
+/// The module entry PHP loads.
+#[unsafe(no_mangle)]
+pub extern "C" fn get_module() -> *mut ModuleEntry {
+    static ENTRY: StaticModuleEntry = StaticModuleEntry::new();
+    ENTRY.get_or_init(|| {
+        let builder = api::functions()
+            .into_iter()
+            .fold(
+                ModuleBuilder::new("sockguard", env!("CARGO_PKG_VERSION")),
+                ModuleBuilder::function,
+            )
+            .startup_function(minit)
+            .shutdown_function(mshutdown)
+            .request_startup_function(rinit)
+            .info_function(minfo);
+        let built: Result<(ModuleEntry, _, _), _> = builder.try_into();
+        match built {
+            Ok((mut entry, _startup, owned)) => {
+                entry.deps = DEPS.0.as_ptr();
+                (entry, owned)
+            }
+            // Static names cannot fail to convert; never unwind into the engine.
+            Err(_) => std::process::abort(),
+        }
+    })
+}

@@ -1,0 +1,208 @@
+//! socket_get_option / socket_set_option (and the socket_getopt /
+//! socket_setopt aliases) under the App Engine option rules of
+//! [`crate::sockopts`]: mocked options answer from the table, SO_ERROR reads
+//! and operator pass-through options reach the OS, the rest is refused the
+//! way a refused setsockopt fails in ext/sockets.
+
+use std::ptr;
+
+use ext_php_rs::{
+    ffi::{zend_long, zval},
+    flags::DataType,
+    types::{ZendHashTable, Zval},
+    zend::ExecuteData,
+};
+
+use super::{
+    ffi::zend_parse_parameters,
+    functions::{call_original, Hook},
+    php::{Socket, SOCKETS},
+    run, Action,
+};
+use crate::{
+    config::{Mode, Outcome},
+    policy::Reason,
+    runtime,
+    sockopts::{classify, Access, Handling, MockValue, SockOpt},
+};
+
+/// Sets the PHP return value of a mocked read.
+fn return_mock(rv: &mut Zval, value: MockValue) {
+    match value {
+        MockValue::Int(n) => rv.set_long(n),
+        MockValue::Linger { onoff, linger } => {
+            let mut ht = ZendHashTable::new();
+            let filled =
+                ht.insert("l_onoff", onoff).is_ok() && ht.insert("l_linger", linger).is_ok();
+            if filled {
+                rv.set_hashtable(ht);
+            } else {
+                rv.set_bool(false);
+            }
+        }
+    }
+}
+
+/// Whether a socket_set_option value is one PHP would accept for `value`'s
+/// option without throwing (SO_LINGER needs both keys; others take any
+/// scalar). Values PHP rejects go to the original for its ValueError.
+fn php_accepts_value(mock: MockValue, value: &Zval) -> bool {
+    match mock {
+        MockValue::Int(_) => true,
+        MockValue::Linger { .. } => match value.get_type() {
+            DataType::Array => value
+                .array()
+                .is_some_and(|a| a.get("l_onoff").is_some() && a.get("l_linger").is_some()),
+            DataType::Object(_) => true,
+            _ => false,
+        },
+    }
+}
+
+/// Decides one option call.
+fn decide(
+    hook: Hook,
+    socket: Socket,
+    opt: SockOpt,
+    access: Access,
+    value: Option<&Zval>,
+    rv: *mut Zval,
+) -> Action {
+    let config = runtime::current();
+    let handling = classify(opt, access, &config.passthrough);
+    let msg = match access {
+        Access::Get => "Unable to retrieve socket option",
+        Access::Set => "Unable to set socket option",
+    };
+    match handling {
+        Handling::Os => Action::Original,
+        // Report mode is stock PHP plus a log: mocks are not denials.
+        Handling::Mock(_) if config.mode == Mode::Report => Action::Original,
+        Handling::Mock(mock) => {
+            if value.is_some_and(|v| !php_accepts_value(mock, v)) {
+                return Action::Original;
+            }
+            // SAFETY: `rv` is the engine's return slot for this call.
+            if let Some(rv) = unsafe { rv.as_mut() } {
+                match access {
+                    Access::Get => return_mock(rv, mock),
+                    Access::Set => rv.set_bool(true),
+                }
+            }
+            Action::Done
+        }
+        Handling::Refuse => match config.enforce(Err(Reason::Option {
+            name: opt.to_string(),
+        })) {
+            Outcome::Allow(_) => Action::Original,
+            Outcome::Deny(reason) => Action::SocketFail {
+                socket: Some(socket),
+                msg,
+                reason: reason.to_string(),
+            },
+            Outcome::Report(reason) => Action::Report {
+                line: format!(
+                    "sockguard: would deny {}({opt}): {reason} [{}]",
+                    hook.name(),
+                    reason.code()
+                ),
+            },
+        },
+    }
+}
+
+/// socket_get_option(Socket $socket, int $level, int $option)
+pub unsafe extern "C" fn socket_get_option(ex: *mut ExecuteData, rv: *mut Zval) {
+    const HOOK: Hook = Hook::SocketGetOption;
+    let ce = SOCKETS.socket_ce();
+    if super::is_off() || ce.is_null() {
+        // SAFETY: forwarded from the engine.
+        return unsafe { call_original(HOOK, ex, rv) };
+    }
+    let mut zsock: *mut zval = ptr::null_mut();
+    let (mut level, mut option): (zend_long, zend_long) = (0, 0);
+    // SAFETY: "Oll" takes zval**, the class entry and two zend_long pointers.
+    let ok = unsafe {
+        zend_parse_parameters(
+            (*ex).This.u2.num_args,
+            c"Oll".as_ptr(),
+            &mut zsock,
+            ce,
+            &mut level,
+            &mut option,
+        )
+    } == 0;
+    if !ok {
+        return;
+    }
+    // SAFETY: forwarded from the engine.
+    unsafe {
+        run(HOOK, ex, rv, || {
+            // SAFETY: ZPP "O" stored a pointer to the live argument.
+            let Some(socket) = zsock
+                .as_ref()
+                .and_then(Socket::from_zval)
+                .filter(|s| s.fd() >= 0)
+            else {
+                return Action::Original;
+            };
+            decide(
+                HOOK,
+                socket,
+                SockOpt { level, option },
+                Access::Get,
+                None,
+                rv,
+            )
+        });
+    }
+}
+
+/// socket_set_option(Socket $socket, int $level, int $option, $value)
+pub unsafe extern "C" fn socket_set_option(ex: *mut ExecuteData, rv: *mut Zval) {
+    const HOOK: Hook = Hook::SocketSetOption;
+    let ce = SOCKETS.socket_ce();
+    if super::is_off() || ce.is_null() {
+        // SAFETY: forwarded from the engine.
+        return unsafe { call_original(HOOK, ex, rv) };
+    }
+    let mut zsock: *mut zval = ptr::null_mut();
+    let (mut level, mut option): (zend_long, zend_long) = (0, 0);
+    let mut value: *mut zval = ptr::null_mut();
+    // SAFETY: "Ollz" takes zval**, the class entry, two zend_long pointers and zval**.
+    let ok = unsafe {
+        zend_parse_parameters(
+            (*ex).This.u2.num_args,
+            c"Ollz".as_ptr(),
+            &mut zsock,
+            ce,
+            &mut level,
+            &mut option,
+            &mut value,
+        )
+    } == 0;
+    if !ok {
+        return;
+    }
+    // SAFETY: forwarded from the engine.
+    unsafe {
+        run(HOOK, ex, rv, || {
+            // SAFETY: ZPP stored pointers to live arguments.
+            let Some(socket) = zsock
+                .as_ref()
+                .and_then(Socket::from_zval)
+                .filter(|s| s.fd() >= 0)
+            else {
+                return Action::Original;
+            };
+            decide(
+                HOOK,
+                socket,
+                SockOpt { level, option },
+                Access::Set,
+                value.as_ref(),
+                rv,
+            )
+        });
+    }
+}

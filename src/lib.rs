@@ -1,0 +1,20 @@
+//! sockguard: the outbound-socket rules of the Google App Engine PHP runtime
+//! for stock PHP, as a native extension. Every socket a PHP app opens is
+//! checked against one policy before a packet leaves.
+//!
+//! Layout: [`policy`] decides (pure Rust, no PHP), [`config`] turns php.ini
+//! values into a policy and a mode, [`resolve`] resolves names with a TTL
+//! cache, and `hooks` is the only code that touches the Zend engine.
+
+#![deny(clippy::unwrap_used)]
+#![warn(clippy::undocumented_unsafe_blocks)]
+
+pub mod config;
+pub mod policy;
+pub mod resolve;
+pub mod runtime;
+pub mod sockopts;
+pub mod stats;
+
+mod api;
+mod hooks;

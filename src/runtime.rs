@@ -1,0 +1,45 @@
+//! The configuration in force and the shared resolver.
+//!
+//! The hook side reads the ini strings at request start and calls
+//! [`refresh`]; the configuration is rebuilt only when a value changed (an
+//! FPM pool's php_admin_value, say), so a request normally pays one
+//! comparison. Everything else asks [`current`].
+
+use std::{cell::RefCell, rc::Rc, sync::OnceLock};
+
+use crate::{
+    config::{Config, IniValues},
+    resolve::{CachingResolver, SystemLookup},
+};
+
+thread_local! {
+    static CURRENT: RefCell<Option<(IniValues, Rc<Config>)>> = const { RefCell::new(None) };
+}
+
+/// Makes `values` the settings in force. Returns the configuration, and
+/// whether it was rebuilt (so its problems should be reported).
+pub fn refresh(values: IniValues) -> (Rc<Config>, bool) {
+    CURRENT.with(|cell| {
+        let mut slot = cell.borrow_mut();
+        if let Some((old, config)) = slot.as_ref() {
+            if *old == values {
+                return (Rc::clone(config), false);
+            }
+        }
+        let config = Rc::new(Config::from_ini(&values, |p| std::fs::read_to_string(p)));
+        *slot = Some((values, Rc::clone(&config)));
+        (config, true)
+    })
+}
+
+/// The configuration in force (the defaults before the first refresh).
+pub fn current() -> Rc<Config> {
+    let cached = CURRENT.with(|cell| cell.borrow().as_ref().map(|(_, c)| Rc::clone(c)));
+    cached.unwrap_or_else(|| refresh(IniValues::defaults()).0)
+}
+
+/// The process-wide caching resolver.
+pub fn resolver() -> &'static CachingResolver<SystemLookup> {
+    static RESOLVER: OnceLock<CachingResolver<SystemLookup>> = OnceLock::new();
+    RESOLVER.get_or_init(|| CachingResolver::new(SystemLookup))
+}
