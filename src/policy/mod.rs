@@ -735,3 +735,863 @@ impl Policy {
         }
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+mod tests {
+    use super::*;
+    use ipnet::IpNet;
+    use proptest::prelude::*;
+    use std::net::{Ipv4Addr, Ipv6Addr};
+
+    fn a(s: &str) -> IpAddr {
+        s.parse().unwrap()
+    }
+    fn n(s: &str) -> IpNet {
+        s.parse().unwrap()
+    }
+    fn policy() -> Policy {
+        Policy::new(&Settings::default()).unwrap()
+    }
+    fn with_rules(allow: &str, deny: &str) -> Policy {
+        Policy::new(&Settings {
+            allow: allow.into(),
+            deny: deny.into(),
+            ranges_json: None,
+        })
+        .unwrap()
+    }
+    fn check(p: &Policy, addr: &str, port: u16) -> Result<(), Reason> {
+        p.check_addr(a(addr), port, Transport::Tcp, &FixedResolver::new())
+    }
+    fn blocked(addr: &str, via: Option<&str>, name: &'static str, prefix: &str) -> Reason {
+        Reason::BlockedRange {
+            addr: a(addr),
+            via: via.map(a),
+            name,
+            prefix: n(prefix),
+        }
+    }
+    fn google(addr: &str, via: Option<&str>, prefix: &str) -> Reason {
+        Reason::GoogleRange {
+            addr: a(addr),
+            via: via.map(a),
+            prefix: n(prefix),
+        }
+    }
+
+    // ---- reasons ----
+
+    #[test]
+    fn reason_codes_and_messages() {
+        let long = "x".repeat(10_000);
+        let table: Vec<(Reason, &str, String)> = vec![
+            (
+                blocked("10.0.0.1", None, "private-use", "10.0.0.0/8"),
+                "blocked-range",
+                "10.0.0.1 is in a blocked range: private-use 10.0.0.0/8".into(),
+            ),
+            (
+                blocked("10.0.0.1", Some("::ffff:10.0.0.1"), "private-use", "10.0.0.0/8"),
+                "blocked-range",
+                "::ffff:10.0.0.1 embeds 10.0.0.1, which is in a blocked range: private-use 10.0.0.0/8"
+                    .into(),
+            ),
+            (
+                google("142.250.1.108", None, "142.250.0.0/15"),
+                "google-range",
+                "142.250.1.108 is in a Google range: 142.250.0.0/15".into(),
+            ),
+            (
+                google("142.250.1.108", Some("64:ff9b::8efa:16c"), "142.250.0.0/15"),
+                "google-range",
+                "64:ff9b::8efa:16c embeds 142.250.1.108, which is in a Google range: 142.250.0.0/15"
+                    .into(),
+            ),
+            (Reason::Port25, "port-25", "port 25 is blocked".into()),
+            (
+                Reason::Transport {
+                    name: "unix".into(),
+                },
+                "transport",
+                "transport unix is not allowed".into(),
+            ),
+            (
+                Reason::Listen,
+                "listen",
+                "listening sockets are not allowed".into(),
+            ),
+            (
+                Reason::Bind {
+                    addr: "10.0.0.1".into(),
+                    port: 80,
+                },
+                "bind",
+                "binding to 10.0.0.1:80 is not allowed".into(),
+            ),
+            (
+                Reason::Bind {
+                    addr: "::1".into(),
+                    port: 80,
+                },
+                "bind",
+                "binding to [::1]:80 is not allowed".into(),
+            ),
+            (
+                Reason::Bind {
+                    addr: "[::1]".into(),
+                    port: 80,
+                },
+                "bind",
+                "binding to [::1]:80 is not allowed".into(),
+            ),
+            (
+                Reason::Option {
+                    name: "SO_BROADCAST".into(),
+                },
+                "option",
+                "option SO_BROADCAST is not supported".into(),
+            ),
+            (
+                Reason::Reclaimed { idle_secs: 120 },
+                "reclaimed",
+                "socket was reclaimed after 120 s idle".into(),
+            ),
+            (
+                Reason::NotPaid,
+                "not-paid",
+                "sockets are available only to paid apps".into(),
+            ),
+            (
+                Reason::ForeignSocket,
+                "foreign-socket",
+                "descriptors cannot be passed to another process".into(),
+            ),
+            (
+                Reason::Dns {
+                    host: "example.test".into(),
+                    error: ResolveError::NotFound {
+                        name: "example.test".into(),
+                    },
+                },
+                "dns",
+                "cannot resolve example.test: example.test does not resolve".into(),
+            ),
+            (
+                Reason::Dns {
+                    host: "example.test".into(),
+                    error: ResolveError::Failed {
+                        name: "example.test".into(),
+                        detail: "SERVFAIL".into(),
+                    },
+                },
+                "dns",
+                "cannot resolve example.test: lookup of example.test failed: SERVFAIL".into(),
+            ),
+            (
+                Reason::Dns {
+                    host: "example.test".into(),
+                    error: ResolveError::Timeout {
+                        name: "example.test".into(),
+                    },
+                },
+                "dns",
+                "cannot resolve example.test: lookup of example.test timed out".into(),
+            ),
+            (
+                Reason::Rule {
+                    rule: "10.0.0.0/8:*".into(),
+                },
+                "rule",
+                "denied by rule 10.0.0.0/8:*".into(),
+            ),
+            (
+                Reason::target("a\"b\0:80", &TargetError::NulByte),
+                "target",
+                "invalid target \"a\\\"b\\u{0}:80\": contains a NUL byte".into(),
+            ),
+            (
+                Reason::target(&long, &TargetError::MissingPort),
+                "target",
+                format!("invalid target \"{}...\": missing port", "x".repeat(64)),
+            ),
+            (
+                Reason::Target {
+                    input: long.clone(),
+                    error: "e".into(),
+                },
+                "target",
+                format!("invalid target \"{}...\": e", "x".repeat(64)),
+            ),
+            (
+                Reason::Config {
+                    setting: SETTING_ALLOW,
+                    error: "bad".into(),
+                },
+                "config",
+                "invalid sockguard.allow: bad".into(),
+            ),
+        ];
+        for (reason, code, message) in table {
+            assert_eq!(reason.code(), code, "{reason:?}");
+            assert_eq!(reason.to_string(), message, "{reason:?}");
+            assert_eq!(reason.errno(), libc::EACCES);
+            assert_eq!(reason.errno(), 13);
+        }
+    }
+
+    #[test]
+    fn reason_target_keeps_65_chars() {
+        let r = Reason::target(&"y".repeat(1000), &TargetError::EmptyHost);
+        let Reason::Target { input, .. } = r else {
+            panic!()
+        };
+        assert_eq!(input.len(), 65);
+    }
+
+    // ---- special-purpose blocks ----
+
+    fn neighbours(net: &IpNet) -> Vec<IpAddr> {
+        match net {
+            IpNet::V4(v) => {
+                let (lo, hi) = (u32::from(v.network()), u32::from(v.broadcast()));
+                [lo.checked_sub(1), hi.checked_add(1)]
+                    .into_iter()
+                    .flatten()
+                    .map(|x| IpAddr::V4(Ipv4Addr::from(x)))
+                    .collect()
+            }
+            IpNet::V6(v) => {
+                let (lo, hi) = (u128::from(v.network()), u128::from(v.broadcast()));
+                [lo.checked_sub(1), hi.checked_add(1)]
+                    .into_iter()
+                    .flatten()
+                    .map(|x| IpAddr::V6(Ipv6Addr::from(x)))
+                    .collect()
+            }
+        }
+    }
+
+    #[test]
+    fn every_block_denied_at_both_ends_and_neighbours_allowed() {
+        let p = policy();
+        let g = GoogleRanges::embedded().unwrap();
+        let mut allowed_neighbours = 0;
+        for row in ranges::SPECIAL_V4.iter().chain(ranges::SPECIAL_V6) {
+            for addr in [row.prefix.network(), row.prefix.broadcast()] {
+                let got = p.check_addr(addr, 80, Transport::Tcp, &FixedResolver::new());
+                let Err(Reason::BlockedRange { addr: got_addr, via, name, prefix }) = got else {
+                    panic!("{addr} ({}) not blocked: {got:?}", row.prefix);
+                };
+                match via {
+                    // Embedded: the reported IPv4 address is in its own row.
+                    Some(v) => {
+                        assert_eq!(v, addr);
+                        let inner = ranges::special(got_addr).unwrap();
+                        assert_eq!((inner.name, inner.prefix), (name, prefix), "{addr}");
+                    }
+                    None => {
+                        assert_eq!(got_addr, addr);
+                        let own = ranges::special(addr).unwrap();
+                        assert_eq!((own.name, own.prefix), (name, prefix), "{addr}");
+                    }
+                }
+            }
+            for nb in neighbours(&row.prefix) {
+                let got = p.check_addr(nb, 80, Transport::Tcp, &FixedResolver::new());
+                if ranges::special(nb).is_none() && g.lookup(nb).is_none() {
+                    assert_eq!(got, Ok(()), "neighbour {nb} of {}", row.prefix);
+                    allowed_neighbours += 1;
+                } else {
+                    assert!(got.is_err(), "neighbour {nb} of {}", row.prefix);
+                }
+            }
+        }
+        assert!(allowed_neighbours > 30, "{allowed_neighbours}");
+    }
+
+    #[test]
+    fn blocked_ranges_table() {
+        let p = policy();
+        let table: &[(&str, Result<(), Reason>)] = &[
+            ("10.0.0.1", Err(blocked("10.0.0.1", None, "private-use", "10.0.0.0/8"))),
+            ("172.31.255.255", Err(blocked("172.31.255.255", None, "private-use", "172.16.0.0/12"))),
+            ("172.32.0.0", Ok(())),
+            ("192.168.1.1", Err(blocked("192.168.1.1", None, "private-use", "192.168.0.0/16"))),
+            ("127.0.0.1", Err(blocked("127.0.0.1", None, "loopback", "127.0.0.0/8"))),
+            ("169.254.169.254", Err(blocked("169.254.169.254", None, "link-local", "169.254.0.0/16"))),
+            ("100.64.0.1", Err(blocked("100.64.0.1", None, "shared address space (CGNAT)", "100.64.0.0/10"))),
+            ("0.0.0.0", Err(blocked("0.0.0.0", None, "this host on this network", "0.0.0.0/32"))),
+            ("192.0.0.9", Err(blocked("192.0.0.9", None, "port control protocol anycast", "192.0.0.9/32"))),
+            ("192.0.2.1", Err(blocked("192.0.2.1", None, "documentation (TEST-NET-1)", "192.0.2.0/24"))),
+            ("198.19.0.1", Err(blocked("198.19.0.1", None, "benchmarking", "198.18.0.0/15"))),
+            ("224.0.0.1", Err(blocked("224.0.0.1", None, "multicast", "224.0.0.0/4"))),
+            ("255.255.255.255", Err(blocked("255.255.255.255", None, "limited broadcast", "255.255.255.255/32"))),
+            ("1.1.1.1", Ok(())),
+            ("::1", Err(blocked("::1", None, "loopback", "::1/128"))),
+            ("::", Err(blocked("::", None, "unspecified", "::/128"))),
+            ("fd00::1", Err(blocked("fd00::1", None, "unique-local", "fc00::/7"))),
+            ("fe80::1", Err(blocked("fe80::1", None, "link-local", "fe80::/10"))),
+            ("fec0::1", Err(blocked("fec0::1", None, "site-local", "fec0::/10"))),
+            ("ff02::1", Err(blocked("ff02::1", None, "multicast", "ff00::/8"))),
+            ("100::1", Err(blocked("100::1", None, "discard-only", "100::/64"))),
+            ("2001:db8::1", Err(blocked("2001:db8::1", None, "documentation", "2001:db8::/32"))),
+            ("3fff::1", Err(blocked("3fff::1", None, "documentation", "3fff::/20"))),
+            ("5f00::1", Err(blocked("5f00::1", None, "segment routing (SRv6) SIDs", "5f00::/16"))),
+            ("4000::1", Err(blocked("4000::1", None, "reserved", "4000::/3"))),
+            ("2606:4700:4700::1111", Ok(())),
+            ("142.250.1.108", Err(google("142.250.1.108", None, "142.250.0.0/15"))),
+            ("8.8.8.8", Err(google("8.8.8.8", None, "8.8.8.0/24"))),
+            ("2001:4860:4860::8888", Err(google("2001:4860:4860::8888", None, "2001:4860::/32"))),
+        ];
+        for (addr, want) in table {
+            assert_eq!(&check(&p, addr, 80), want, "{addr}");
+        }
+    }
+
+    // ---- embedded IPv4 ----
+
+    #[test]
+    fn embedded_forms() {
+        let p = policy();
+        let pv = "private-use";
+        let table: &[(&str, u16, Result<(), Reason>)] = &[
+            // IPv4-mapped
+            ("::ffff:10.0.0.1", 80, Err(blocked("10.0.0.1", Some("::ffff:10.0.0.1"), pv, "10.0.0.0/8"))),
+            ("::ffff:1.2.3.4", 80, Ok(())),
+            ("::ffff:127.0.0.1", 80, Err(blocked("127.0.0.1", Some("::ffff:127.0.0.1"), "loopback", "127.0.0.0/8"))),
+            ("::ffff:8.8.8.8", 53, Ok(())),
+            ("::ffff:8.8.8.8", 80, Err(google("8.8.8.8", Some("::ffff:8.8.8.8"), "8.8.8.0/24"))),
+            // IPv4-compatible
+            ("::10.0.0.1", 80, Err(blocked("10.0.0.1", Some("::10.0.0.1"), pv, "10.0.0.0/8"))),
+            ("::1.2.3.4", 80, Ok(())),
+            ("::2", 80, Err(blocked("0.0.0.2", Some("::2"), "this network", "0.0.0.0/8"))),
+            // NAT64 /96
+            ("64:ff9b::10.0.0.1", 80, Err(blocked("10.0.0.1", Some("64:ff9b::10.0.0.1"), pv, "10.0.0.0/8"))),
+            ("64:ff9b::1.2.3.4", 80, Ok(())),
+            ("64:ff9b::142.250.1.108", 80, Err(google("142.250.1.108", Some("64:ff9b::142.250.1.108"), "142.250.0.0/15"))),
+            // NAT64 local-use /48
+            ("64:ff9b:1:a00:0:100::", 80, Err(blocked("10.0.0.1", Some("64:ff9b:1:a00:0:100::"), pv, "10.0.0.0/8"))),
+            ("64:ff9b:1:102:3:400::", 80, Ok(())),
+            ("64:ff9b:1::a00:1", 80, Err(blocked("64:ff9b:1::a00:1", None, "IPv4-IPv6 translation (local-use NAT64)", "64:ff9b:1::/48"))),
+            // 6to4
+            ("2002:a00:1::1", 80, Err(blocked("10.0.0.1", Some("2002:a00:1::1"), pv, "10.0.0.0/8"))),
+            ("2002:102:304::1", 80, Err(blocked("2002:102:304::1", None, "6to4", "2002::/16"))),
+            // Teredo: client 10.0.0.1 / server 1.2.3.4; client 1.2.3.4 / server 10.0.0.1; both public
+            ("2001:0:102:304::f5ff:fffe", 80, Err(blocked("10.0.0.1", Some("2001:0:102:304::f5ff:fffe"), pv, "10.0.0.0/8"))),
+            ("2001:0:a00:1::fefd:fcfb", 80, Err(blocked("10.0.0.1", Some("2001:0:a00:1::fefd:fcfb"), pv, "10.0.0.0/8"))),
+            ("2001:0:102:304::fefd:fcfb", 80, Err(blocked("2001:0:102:304::fefd:fcfb", None, "teredo", "2001::/32"))),
+        ];
+        for (addr, port, want) in table {
+            assert_eq!(&check(&p, addr, *port), want, "{addr}:{port}");
+        }
+    }
+
+    // ---- allowlist ----
+
+    fn gmail() -> FixedResolver {
+        FixedResolver::new()
+            .with("smtp.gmail.com", &[a("142.250.1.108"), a("2607:f8b0:4023:c0b::6c")])
+            .with("pop.gmail.com", &[a("142.250.1.109")])
+            .with("imap.gmail.com", &[a("142.250.1.110")])
+    }
+
+    #[test]
+    fn allowlist_entries() {
+        let p = policy();
+        let r = gmail();
+        let g8 = "8.8.8.0/24";
+        let table: &[(&str, u16, Transport, Result<(), Reason>)] = &[
+            ("8.8.8.8", 53, Transport::Tcp, Ok(())),
+            ("8.8.8.8", 53, Transport::Udp, Ok(())),
+            ("8.8.4.4", 53, Transport::Tcp, Ok(())),
+            ("8.8.4.4", 53, Transport::Udp, Ok(())),
+            ("2001:4860:4860::8888", 53, Transport::Udp, Ok(())),
+            ("2001:4860:4860::8844", 53, Transport::Tcp, Ok(())),
+            ("8.8.8.8", 80, Transport::Tcp, Err(google("8.8.8.8", None, g8))),
+            ("8.8.8.8", 54, Transport::Udp, Err(google("8.8.8.8", None, g8))),
+            ("8.8.4.4", 443, Transport::Tcp, Err(google("8.8.4.4", None, "8.8.4.0/24"))),
+            ("2001:4860:4860::8888", 443, Transport::Tcp, Err(google("2001:4860:4860::8888", None, "2001:4860::/32"))),
+            ("8.8.8.8", 25, Transport::Tcp, Err(Reason::Port25)),
+            ("142.250.1.108", 465, Transport::Tcp, Ok(())),
+            ("142.250.1.108", 587, Transport::Tcp, Ok(())),
+            ("2607:f8b0:4023:c0b::6c", 587, Transport::Tcp, Ok(())),
+            ("142.250.1.109", 995, Transport::Tcp, Ok(())),
+            ("142.250.1.110", 993, Transport::Tcp, Ok(())),
+            ("142.250.1.108", 25, Transport::Tcp, Err(Reason::Port25)),
+            ("142.250.1.108", 443, Transport::Tcp, Err(google("142.250.1.108", None, "142.250.0.0/15"))),
+            ("142.250.1.108", 465, Transport::Udp, Err(google("142.250.1.108", None, "142.250.0.0/15"))),
+            ("142.250.1.111", 465, Transport::Tcp, Err(google("142.250.1.111", None, "142.250.0.0/15"))),
+            ("142.250.1.109", 993, Transport::Tcp, Err(google("142.250.1.109", None, "142.250.0.0/15"))),
+            ("10.0.0.1", 465, Transport::Tcp, Err(blocked("10.0.0.1", None, "private-use", "10.0.0.0/8"))),
+        ];
+        for (addr, port, t, want) in table {
+            assert_eq!(&p.check_addr(a(addr), *port, *t, &r), want, "{addr}:{port}/{t}");
+        }
+    }
+
+    #[test]
+    fn allowlisted_host_via_decide() {
+        let p = policy();
+        let r = gmail();
+        let d = p.decide(&Host::Name("smtp.gmail.com".into()), 465, Transport::Tcp, &r);
+        assert_eq!(
+            d,
+            Decision::Allow {
+                addrs: vec![a("142.250.1.108"), a("2607:f8b0:4023:c0b::6c")]
+            }
+        );
+        // On a port that is not its entry's, the same name is a Google range.
+        let d = p.decide(&Host::Name("smtp.gmail.com".into()), 443, Transport::Tcp, &r);
+        assert_eq!(d, Decision::Deny(google("142.250.1.108", None, "142.250.0.0/15")));
+    }
+
+    #[test]
+    fn ordinary_connects_never_resolve_allowlist_names() {
+        let p = policy();
+        let r = FixedResolver::new();
+        for port in [80, 443, 53, 8080] {
+            let _ = p.decide(&Host::Ip(a("1.2.3.4")), port, Transport::Tcp, &r);
+        }
+        assert_eq!(r.calls(), 0);
+    }
+
+    // ---- port 25 and order ----
+
+    #[test]
+    fn port_25() {
+        let p = policy();
+        for addr in ["1.2.3.4", "10.0.0.1", "2606:4700::1", "8.8.8.8"] {
+            assert_eq!(check(&p, addr, 25), Err(Reason::Port25), "{addr}");
+        }
+        assert_eq!(check(&p, "1.2.3.4", 587), Ok(()));
+        assert_eq!(
+            p.check_addr(a("1.2.3.4"), 25, Transport::Udp, &FixedResolver::new()),
+            Err(Reason::Port25)
+        );
+        let p = with_rules("smtp.internal:25, 10.0.0.0/8:25", "");
+        let r = FixedResolver::new().with("smtp.internal", &[a("1.2.3.4")]);
+        assert_eq!(p.check_addr(a("1.2.3.4"), 25, Transport::Tcp, &r), Ok(()));
+        assert_eq!(p.check_addr(a("10.9.9.9"), 25, Transport::Tcp, &r), Ok(()));
+        assert_eq!(p.check_addr(a("1.2.3.5"), 25, Transport::Tcp, &r), Err(Reason::Port25));
+    }
+
+    // ---- operator rules ----
+
+    #[test]
+    fn operator_rules() {
+        let rule = |s: &str| {
+            Err(Reason::Rule {
+                rule: s.to_owned(),
+            })
+        };
+        let r = FixedResolver::new()
+            .with("db.internal", &[a("10.0.0.5")])
+            .with("evil.example", &[a("1.2.3.4"), a("2606:4700::6")]);
+        let p = with_rules(
+            "10.0.0.0/8:80, db.internal:5432, [fd00::/8]:443, 1.2.3.0/24:*, [::1]:*",
+            "10.9.0.0/16:*, 1.2.3.4:80, evil.example:1000-2000, 8.8.8.8:53",
+        );
+        let table: &[(&str, u16, Result<(), Reason>)] = &[
+            ("10.1.2.3", 80, Ok(())),
+            ("10.1.2.3", 81, Err(blocked("10.1.2.3", None, "private-use", "10.0.0.0/8"))),
+            ("::ffff:10.1.2.3", 80, Ok(())),
+            ("10.9.0.1", 80, rule("10.9.0.0/16:*")),
+            ("::ffff:10.9.0.1", 80, rule("10.9.0.0/16:*")),
+            ("64:ff9b::10.9.0.1", 80, rule("10.9.0.0/16:*")),
+            ("2002:a09:1::", 80, rule("10.9.0.0/16:*")),
+            ("1.2.3.4", 80, rule("1.2.3.4:80")),
+            ("1.2.3.4", 81, Ok(())),
+            ("1.2.3.4", 1500, rule("evil.example:1000-2000")),
+            ("2606:4700::6", 1000, rule("evil.example:1000-2000")),
+            ("::ffff:1.2.3.4", 1500, rule("evil.example:1000-2000")),
+            ("2606:4700::6", 999, Ok(())),
+            ("10.0.0.5", 5432, Ok(())),
+            ("10.0.0.6", 5432, Err(blocked("10.0.0.6", None, "private-use", "10.0.0.0/8"))),
+            ("fd12::1", 443, Ok(())),
+            ("fd12::1", 80, Err(blocked("fd12::1", None, "unique-local", "fc00::/7"))),
+            ("::1", 6379, Ok(())),
+            ("1.2.3.9", 25, Ok(())),
+            ("8.8.8.8", 53, rule("8.8.8.8:53")),
+            ("8.8.4.4", 53, Ok(())),
+        ];
+        for (addr, port, want) in table {
+            assert_eq!(&p.check_addr(a(addr), *port, Transport::Tcp, &r), want, "{addr}:{port}");
+        }
+    }
+
+    #[test]
+    fn deny_wins_over_allow() {
+        let p = with_rules("10.0.0.0/8:*, 1.2.3.4:80, h:80", "10.0.0.0/8:80, 1.2.3.4:*, h:80");
+        let r = FixedResolver::new().with("h", &[a("5.6.7.8")]);
+        let table: &[(&str, u16, Result<(), Reason>)] = &[
+            ("10.0.0.1", 80, Err(Reason::Rule { rule: "10.0.0.0/8:80".into() })),
+            ("10.0.0.1", 81, Ok(())),
+            ("1.2.3.4", 80, Err(Reason::Rule { rule: "1.2.3.4:*".into() })),
+            ("5.6.7.8", 80, Err(Reason::Rule { rule: "h:80".into() })),
+        ];
+        for (addr, port, want) in table {
+            assert_eq!(&p.check_addr(a(addr), *port, Transport::Tcp, &r), want, "{addr}:{port}");
+        }
+    }
+
+    #[test]
+    fn deny_host_rule_fails_closed_on_lookup_failure() {
+        let p = with_rules("", "flaky.example:443, gone.example:443");
+        let r = FixedResolver::new().with_error(
+            "flaky.example",
+            ResolveError::Timeout {
+                name: "flaky.example".into(),
+            },
+        );
+        assert_eq!(
+            p.check_addr(a("1.2.3.4"), 443, Transport::Tcp, &r),
+            Err(Reason::Dns {
+                host: "flaky.example".into(),
+                error: ResolveError::Timeout {
+                    name: "flaky.example".into()
+                },
+            })
+        );
+        // NotFound (gone.example) cannot match; other ports never resolve.
+        let p = with_rules("", "gone.example:443");
+        assert_eq!(p.check_addr(a("1.2.3.4"), 443, Transport::Tcp, &r), Ok(()));
+        let p = with_rules("", "flaky.example:443");
+        assert_eq!(p.check_addr(a("1.2.3.4"), 80, Transport::Tcp, &r), Ok(()));
+    }
+
+    #[test]
+    fn allow_host_rule_lookup_failure_falls_through() {
+        let p = with_rules("flaky.example:443", "");
+        let r = FixedResolver::new().with_error(
+            "flaky.example",
+            ResolveError::Timeout {
+                name: "flaky.example".into(),
+            },
+        );
+        assert_eq!(
+            p.check_addr(a("10.0.0.1"), 443, Transport::Tcp, &r),
+            Err(blocked("10.0.0.1", None, "private-use", "10.0.0.0/8"))
+        );
+        assert_eq!(p.check_addr(a("1.2.3.4"), 443, Transport::Tcp, &r), Ok(()));
+    }
+
+    // ---- hostnames ----
+
+    #[test]
+    fn hostnames() {
+        let r = FixedResolver::new()
+            .with("public.test", &[a("1.2.3.4"), a("2606:4700::1")])
+            .with("mixed.test", &[a("1.2.3.4"), a("10.0.0.1"), a("5.6.7.8")])
+            .with("empty.test", &[])
+            .with_error(
+                "broken.test",
+                ResolveError::Failed {
+                    name: "broken.test".into(),
+                    detail: "SERVFAIL".into(),
+                },
+            );
+        let p = policy();
+        let name = |s: &str| Host::Name(s.into());
+        let dns = |host: &str, error| {
+            Decision::Deny(Reason::Dns {
+                host: host.into(),
+                error,
+            })
+        };
+        let table: Vec<(Host, Decision)> = vec![
+            (
+                name("public.test"),
+                Decision::Allow {
+                    addrs: vec![a("1.2.3.4"), a("2606:4700::1")],
+                },
+            ),
+            (
+                name("mixed.test"),
+                Decision::Deny(blocked("10.0.0.1", None, "private-use", "10.0.0.0/8")),
+            ),
+            (
+                name("missing.test"),
+                dns(
+                    "missing.test",
+                    ResolveError::NotFound {
+                        name: "missing.test".into(),
+                    },
+                ),
+            ),
+            (
+                name("empty.test"),
+                dns(
+                    "empty.test",
+                    ResolveError::NotFound {
+                        name: "empty.test".into(),
+                    },
+                ),
+            ),
+            (
+                name("broken.test"),
+                dns(
+                    "broken.test",
+                    ResolveError::Failed {
+                        name: "broken.test".into(),
+                        detail: "SERVFAIL".into(),
+                    },
+                ),
+            ),
+        ];
+        for (host, want) in table {
+            let before = r.calls();
+            assert_eq!(p.decide(&host, 443, Transport::Tcp, &r), want, "{host}");
+            assert_eq!(r.calls() - before, 1, "{host} resolved once");
+        }
+    }
+
+    #[test]
+    fn closure_resolver() {
+        let p = policy();
+        let r = |name: &str| -> Result<Vec<IpAddr>, ResolveError> {
+            match name {
+                "x.test" => Ok(vec![a("9.9.9.9")]),
+                _ => Err(ResolveError::NotFound { name: name.into() }),
+            }
+        };
+        assert!(p.decide(&Host::Name("x.test".into()), 443, Transport::Tcp, &r).is_allowed());
+    }
+
+    // ---- transports ----
+
+    #[test]
+    fn transports() {
+        let p = with_rules("unix:/run/mysqld/mysqld.sock, udg:/run/log.sock, unix:/run/denied.sock", "unix:/run/denied.sock");
+        let r = FixedResolver::new();
+        let path = |s: &str| Host::Path(s.into());
+        let transport = |s: &str| Decision::Deny(Reason::Transport { name: s.into() });
+        let table: Vec<(Host, Transport, Decision)> = vec![
+            (Host::Ip(a("1.2.3.4")), Transport::Raw, transport("raw")),
+            (path("/run/mysqld/mysqld.sock"), Transport::Unix, Decision::Allow { addrs: vec![] }),
+            (path("/run/mysqld/mysqld.sock"), Transport::Udg, transport("udg")),
+            (path("/run/log.sock"), Transport::Udg, Decision::Allow { addrs: vec![] }),
+            (path("/run/other.sock"), Transport::Unix, transport("unix")),
+            (path("/run/denied.sock"), Transport::Unix, Decision::Deny(Reason::Rule { rule: "unix:/run/denied.sock".into() })),
+            (Host::Ip(a("1.2.3.4")), Transport::Unix, transport("unix")),
+            (Host::Name("x".into()), Transport::Udg, transport("udg")),
+            (path("/run/x"), Transport::Tcp, Decision::Deny(Reason::Target {
+                input: "/run/x".into(),
+                error: "a socket path needs the unix or udg transport, not tcp".into(),
+            })),
+            (Host::Ip(a("1.2.3.4")), Transport::Udp, Decision::Allow { addrs: vec![a("1.2.3.4")] }),
+        ];
+        for (host, t, want) in table {
+            assert_eq!(p.decide(&host, 80, t, &r), want, "{host}/{t}");
+        }
+        assert!(policy().decide(&path("/run/mysqld/mysqld.sock"), 0, Transport::Unix, &r).reason().is_some());
+        for t in [Transport::Unix, Transport::Udg, Transport::Raw] {
+            assert_eq!(
+                p.check_addr(a("1.2.3.4"), 80, t, &r),
+                Err(Reason::Transport { name: t.name().into() })
+            );
+        }
+    }
+
+    // ---- settings ----
+
+    #[test]
+    fn bad_settings_name_the_setting() {
+        let table: Vec<(Settings, &str, &str)> = vec![
+            (
+                Settings { allow: "10.0.0.1".into(), ..Settings::default() },
+                "sockguard.allow",
+                "invalid sockguard.allow: rule \"10.0.0.1\" has no port",
+            ),
+            (
+                Settings { deny: "1.2.3.4:99999".into(), ..Settings::default() },
+                "sockguard.deny",
+                "invalid sockguard.deny: rule \"1.2.3.4:99999\": invalid port",
+            ),
+            (
+                Settings { ranges_json: Some("{".into()), ..Settings::default() },
+                "sockguard.ranges_file",
+                "invalid sockguard.ranges_file: not a goog.json file",
+            ),
+            (
+                Settings { ranges_json: Some(r#"{"prefixes":[{"ipv4Prefix":"x"}]}"#.into()), ..Settings::default() },
+                "sockguard.ranges_file",
+                "invalid sockguard.ranges_file: prefix entry 0: invalid ipv4Prefix \"x\"",
+            ),
+        ];
+        for (settings, name, message) in table {
+            let err = Policy::new(&settings).unwrap_err();
+            assert!(matches!(&err, Reason::Config { setting, .. } if *setting == name), "{err:?}");
+            assert_eq!(err.code(), "config");
+            assert!(err.to_string().starts_with(message), "{err}");
+        }
+    }
+
+    #[test]
+    fn ranges_file_replaces_snapshot() {
+        let p = Policy::new(&Settings {
+            ranges_json: Some(r#"{"creationTime":"t","prefixes":[{"ipv4Prefix":"1.2.3.0/24"}]}"#.into()),
+            ..Settings::default()
+        })
+        .unwrap();
+        assert_eq!(check(&p, "1.2.3.4", 80), Err(google("1.2.3.4", None, "1.2.3.0/24")));
+        assert_eq!(check(&p, "142.250.1.108", 80), Ok(()));
+        assert_eq!(check(&p, "10.0.0.1", 80), Err(blocked("10.0.0.1", None, "private-use", "10.0.0.0/8")));
+        let info = p.describe();
+        assert_eq!(info.ranges_source, "sockguard.ranges_file");
+        assert_eq!((info.google_prefixes_v4, info.google_prefixes_v6), (1, 0));
+    }
+
+    #[test]
+    fn describe() {
+        let p = with_rules(" 10.0.0.0/8:80 , unix:/s", "1.2.3.4:*");
+        let info = p.describe();
+        assert_eq!(info.allowlist, allowlist::describe());
+        assert_eq!(info.allowlist[0], "8.8.8.8:53/tcp+udp");
+        assert_eq!(info.allow_rules, ["10.0.0.0/8:80", "unix:/s"]);
+        assert_eq!(info.deny_rules, ["1.2.3.4:*"]);
+        assert_eq!(info.ranges_source, "embedded");
+        assert_eq!(info.ranges_creation_time, "2024-04-25T07:05:03.68994");
+        assert_eq!(info.ranges_sync_token, "1714053903689");
+        assert_eq!((info.google_prefixes_v4, info.google_prefixes_v6), (73, 11));
+        assert_eq!(info.special_blocks_v4, ranges::SPECIAL_V4.len());
+        assert_eq!(info.special_blocks_v6, ranges::SPECIAL_V6.len());
+    }
+
+    #[test]
+    fn parsed_targets_end_to_end() {
+        let p = policy();
+        let r = FixedResolver::new();
+        let table: &[(&str, bool)] = &[
+            ("tcp://127.1:80", false),
+            ("0x7f.1:80", false),
+            ("017700000001:80", false),
+            ("2130706433:80", false),
+            ("127.0.0.1.:80", false),
+            ("127.0.0.1 :80", false),
+            ("[::ffff:127.0.0.1]:80", false),
+            ("[::ffff:7f00:1]:80", false),
+            ("[64:ff9b::7f00:1]:80", false),
+            ("udp://10.1:53", false),
+            ("tls://1.2.3.4:443", true),
+            ("udp://8.8.8.8:53", true),
+            ("[2606:4700::1111]:443", true),
+        ];
+        for &(input, want) in table {
+            let t = parse_target(input).unwrap();
+            let d = p.decide(&t.host, t.port.unwrap(), t.transport, &r);
+            assert_eq!(d.is_allowed(), want, "{input}: {d:?}");
+        }
+    }
+
+    // ---- properties ----
+
+    /// Spells an IPv4 address in `parts` parts, each in a base.
+    fn spell_v4(addr: u32, parts: usize, bases: &[u8; 4]) -> String {
+        let b = addr.to_be_bytes();
+        let vals: Vec<u32> = match parts {
+            1 => vec![addr],
+            2 => vec![u32::from(b[0]), addr & 0x00ff_ffff],
+            3 => vec![u32::from(b[0]), u32::from(b[1]), addr & 0xffff],
+            _ => b.iter().map(|&x| u32::from(x)).collect(),
+        };
+        vals.iter()
+            .zip(bases)
+            .map(|(&v, &base)| match base {
+                0 => v.to_string(),
+                1 => format!("0{v:o}"),
+                2 => format!("0x{v:x}"),
+                _ => format!("0X{v:X}"),
+            })
+            .collect::<Vec<_>>()
+            .join(".")
+    }
+
+    fn addr_in(net: &IpNet, offset: u128) -> IpAddr {
+        match net {
+            IpNet::V4(v) => {
+                let size = u128::from(u32::from(v.hostmask())) + 1;
+                let x = u128::from(u32::from(v.network())) + offset % size;
+                IpAddr::V4(Ipv4Addr::from(u32::try_from(x).unwrap()))
+            }
+            IpNet::V6(v) => {
+                let mask = u128::from(v.hostmask());
+                IpAddr::V6(Ipv6Addr::from(u128::from(v.network()) | (offset & mask)))
+            }
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(3000))]
+
+        #[test]
+        fn blocked_ipv4_denied_in_every_spelling(
+            row in 0..ranges::SPECIAL_V4.len(),
+            offset in any::<u128>(),
+            parts in 1usize..=4,
+            bases in any::<[u8; 4]>(),
+            form in 0u8..9,
+            port in any::<u16>(),
+        ) {
+            let p = policy();
+            let IpAddr::V4(v4) = addr_in(&ranges::SPECIAL_V4[row].prefix, offset) else {
+                unreachable!()
+            };
+            let x = u32::from(v4);
+            let bases = bases.map(|b| b % 4);
+            let o = v4.octets();
+            let target = match form {
+                0 => format!("{}:{port}", spell_v4(x, parts, &bases)),
+                1 => format!("tcp://{}.:{port}", spell_v4(x, parts, &bases)),
+                2 => format!("udp://{} junk:{port}", spell_v4(x, parts, &bases)),
+                3 => format!("[::ffff:{v4}]:{port}"),
+                4 => format!("[::ffff:{:x}:{:x}]:{port}", x >> 16, x & 0xffff),
+                5 => format!("[64:ff9b::{v4}]:{port}"),
+                6 => format!("[::{v4}]:{port}"),
+                7 => format!("[2002:{:x}:{:x}::1]:{port}", x >> 16, x & 0xffff),
+                _ => format!(
+                    "[64:ff9b:1:{:x}:{:x}:{:x}::]:{port}",
+                    u16::from_be_bytes([o[0], o[1]]),
+                    o[2],
+                    u16::from(o[3]) << 8
+                ),
+            };
+            let t = parse_target(&target).unwrap();
+            let d = p.decide(&t.host, t.port.unwrap(), t.transport, &FixedResolver::new());
+            prop_assert!(!d.is_allowed(), "{} -> {:?}", target, d);
+        }
+
+        #[test]
+        fn blocked_ipv6_denied(
+            row in 0..ranges::SPECIAL_V6.len(),
+            offset in any::<u128>(),
+            port in any::<u16>(),
+        ) {
+            let r = &ranges::SPECIAL_V6[row];
+            prop_assume!(r.kind == RowKind::Block);
+            let addr = addr_in(&r.prefix, offset);
+            let d = policy().decide(&Host::Ip(addr), port, Transport::Tcp, &FixedResolver::new());
+            prop_assert!(!d.is_allowed(), "{} -> {:?}", addr, d);
+        }
+
+        #[test]
+        fn decide_agrees_with_check_addr(addr in any::<IpAddr>(), port in any::<u16>(), udp in any::<bool>()) {
+            let p = policy();
+            let r = FixedResolver::new();
+            let t = if udp { Transport::Udp } else { Transport::Tcp };
+            let d = p.decide(&Host::Ip(addr), port, t, &r);
+            match p.check_addr(addr, port, t, &r) {
+                Ok(()) => prop_assert_eq!(d, Decision::Allow { addrs: vec![addr] }),
+                Err(reason) => prop_assert_eq!(d, Decision::Deny(reason)),
+            }
+        }
+
+        #[test]
+        fn any_target_string_never_panics(s in ".{0,64}", port in any::<u16>()) {
+            let p = policy();
+            if let Ok(t) = parse_target(&s) {
+                let _ = p.decide(&t.host, t.port.unwrap_or(port), t.transport, &FixedResolver::new());
+            }
+        }
+    }
+}

@@ -313,7 +313,7 @@ mod tests {
             ("::1", "::1/128", "loopback"),
             ("::2", "::/96", "IPv4-compatible (deprecated)"),
             ("::1:0:0", "::/8", "reserved"),
-            ("::ffff:1.2.3.4", "::ffff:0:0/96", "IPv4-mapped"),
+            ("::ffff:1.2.3.4", "::ffff:0.0.0.0/96", "IPv4-mapped"),
             ("2001::1", "2001::/32", "teredo"),
             (
                 "2001:1::1",
