@@ -16,7 +16,9 @@ impl Resolver for CachedResolver {
         self.0
             .get(name)
             .cloned()
-            .ok_or_else(|| ResolveError::NotFound { name: name.to_owned() })
+            .ok_or_else(|| ResolveError::NotFound {
+                name: name.to_owned(),
+            })
     }
 }
 
@@ -40,7 +42,11 @@ fn thousand_deny_rules() -> String {
         x = x.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
         let len = 16 + (x >> 28) % 13; // /16 .. /28
         let net = Ipv4Addr::from((x & 0x3fff_ffff) | 0x4000_0000); // 64.0.0.0/2
-        let port = if i % 3 == 0 { "*".to_owned() } else { format!("{}", 1 + i % 1000) };
+        let port = if i % 3 == 0 {
+            "*".to_owned()
+        } else {
+            format!("{}", 1 + i % 1000)
+        };
         rules.push(format!("{net}/{len}:{port}"));
     }
     rules.join(",")
@@ -56,14 +62,20 @@ fn bench_decide(c: &mut Criterion) {
     .unwrap_or_else(|e| panic!("{e}"));
 
     let public = Host::Ip(IpAddr::from([93, 184, 215, 14]));
-    let public6 = Host::Ip("2606:4700:4700::1111".parse().unwrap_or(IpAddr::from([0; 16])));
+    let public6 = Host::Ip(
+        "2606:4700:4700::1111"
+            .parse()
+            .unwrap_or(IpAddr::from([0; 16])),
+    );
     let private = Host::Ip(IpAddr::from([10, 1, 2, 3]));
     let gmail = Host::Name("smtp.gmail.com".to_owned());
     let outside = Host::Ip(IpAddr::from([23, 1, 2, 3])); // not in 64.0.0.0/2
 
     // Sanity: the cases decide what their names say.
     assert!(policy.decide(&public, 443, Transport::Tcp, &r).is_allowed());
-    assert!(policy.decide(&public6, 443, Transport::Tcp, &r).is_allowed());
+    assert!(policy
+        .decide(&public6, 443, Transport::Tcp, &r)
+        .is_allowed());
     assert!(!policy.decide(&private, 80, Transport::Tcp, &r).is_allowed());
     assert!(policy.decide(&gmail, 465, Transport::Tcp, &r).is_allowed());
     assert!(many.decide(&outside, 443, Transport::Tcp, &r).is_allowed());
@@ -87,7 +99,9 @@ fn bench_decide(c: &mut Criterion) {
         let mut x: u32 = 7;
         b.iter(|| {
             x = x.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
-            let host = Host::Ip(IpAddr::from(Ipv4Addr::from((x & 0x3fff_ffff) | 0x4000_0000)));
+            let host = Host::Ip(IpAddr::from(Ipv4Addr::from(
+                (x & 0x3fff_ffff) | 0x4000_0000,
+            )));
             many.decide(black_box(&host), black_box(443), Transport::Tcp, &r)
         });
     });

@@ -197,10 +197,12 @@ impl Config {
     ) -> Self {
         let mut problems = Vec::new();
 
+        // php.ini's parser turns the bare words off/no/false/none into "" and
+        // on/yes/true into "1", so `sockguard.mode = off` arrives as "".
         let mode = match values.get(MODE).trim().to_ascii_lowercase().as_str() {
-            "enforce" | "" => Mode::Enforce,
+            "enforce" | "1" => Mode::Enforce,
             "report" => Mode::Report,
-            "off" => Mode::Off,
+            "off" | "" | "0" => Mode::Off,
             other => {
                 problems.push(format!(
                     "{}: unknown mode \"{other}\" (enforce, report or off); enforcing",
@@ -341,6 +343,9 @@ mod tests {
     fn modes_parse_and_a_bad_mode_enforces() {
         assert_eq!(with(MODE, "report").mode, Mode::Report);
         assert_eq!(with(MODE, "OFF").mode, Mode::Off);
+        // What php.ini hands over for `sockguard.mode = off` and `= on`.
+        assert_eq!(with(MODE, "").mode, Mode::Off);
+        assert_eq!(with(MODE, "1").mode, Mode::Enforce);
         let bad = with(MODE, "permissive");
         assert_eq!(bad.mode, Mode::Enforce);
         assert_eq!(bad.problems.len(), 1);

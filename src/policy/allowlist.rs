@@ -73,7 +73,12 @@ pub fn describe() -> Vec<String> {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#[allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::too_many_lines
+)]
 mod tests {
     use super::*;
     use crate::policy::{FixedResolver, ResolveError};

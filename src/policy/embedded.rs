@@ -131,7 +131,12 @@ pub fn embedded_v4(addr: Ipv6Addr) -> Option<Embedded> {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#[allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::too_many_lines
+)]
 mod tests {
     use super::*;
 
@@ -144,7 +149,8 @@ mod tests {
 
     #[test]
     fn decodes_every_form() {
-        let table: &[(&str, Option<(Embedding, &str, Option<&str>)>)] = &[
+        type Want = Option<(Embedding, &'static str, Option<&'static str>)>;
+        let table: &[(&str, Want)] = &[
             (
                 "::ffff:10.0.0.1",
                 Some((Embedding::Mapped, "10.0.0.1", None)),

@@ -160,7 +160,12 @@ pub(crate) fn key6(a: std::net::Ipv6Addr) -> u128 {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#[allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::too_many_lines
+)]
 mod tests {
     use super::*;
     use proptest::prelude::*;

@@ -737,7 +737,12 @@ impl Policy {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#[allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::too_many_lines
+)]
 mod tests {
     use super::*;
     use ipnet::IpNet;
@@ -980,22 +985,23 @@ mod tests {
         for row in ranges::SPECIAL_V4.iter().chain(ranges::SPECIAL_V6) {
             for addr in [row.prefix.network(), row.prefix.broadcast()] {
                 let got = p.check_addr(addr, 80, Transport::Tcp, &FixedResolver::new());
-                let Err(Reason::BlockedRange { addr: got_addr, via, name, prefix }) = got else {
+                let Err(Reason::BlockedRange {
+                    addr: got_addr,
+                    via,
+                    name,
+                    prefix,
+                }) = got
+                else {
                     panic!("{addr} ({}) not blocked: {got:?}", row.prefix);
                 };
-                match via {
-                    // Embedded: the reported IPv4 address is in its own row.
-                    Some(v) => {
-                        assert_eq!(v, addr);
-                        let inner = ranges::special(got_addr).unwrap();
-                        assert_eq!((inner.name, inner.prefix), (name, prefix), "{addr}");
-                    }
-                    None => {
-                        assert_eq!(got_addr, addr);
-                        let own = ranges::special(addr).unwrap();
-                        assert_eq!((own.name, own.prefix), (name, prefix), "{addr}");
-                    }
+                // Embedded or not, the reported address is in the reported row.
+                if let Some(v) = via {
+                    assert_eq!(v, addr);
+                } else {
+                    assert_eq!(got_addr, addr);
                 }
+                let row = ranges::special(got_addr).unwrap();
+                assert_eq!((row.name, row.prefix), (name, prefix), "{addr}");
             }
             for nb in neighbours(&row.prefix) {
                 let got = p.check_addr(nb, 80, Transport::Tcp, &FixedResolver::new());
@@ -1014,35 +1020,154 @@ mod tests {
     fn blocked_ranges_table() {
         let p = policy();
         let table: &[(&str, Result<(), Reason>)] = &[
-            ("10.0.0.1", Err(blocked("10.0.0.1", None, "private-use", "10.0.0.0/8"))),
-            ("172.31.255.255", Err(blocked("172.31.255.255", None, "private-use", "172.16.0.0/12"))),
+            (
+                "10.0.0.1",
+                Err(blocked("10.0.0.1", None, "private-use", "10.0.0.0/8")),
+            ),
+            (
+                "172.31.255.255",
+                Err(blocked(
+                    "172.31.255.255",
+                    None,
+                    "private-use",
+                    "172.16.0.0/12",
+                )),
+            ),
             ("172.32.0.0", Ok(())),
-            ("192.168.1.1", Err(blocked("192.168.1.1", None, "private-use", "192.168.0.0/16"))),
-            ("127.0.0.1", Err(blocked("127.0.0.1", None, "loopback", "127.0.0.0/8"))),
-            ("169.254.169.254", Err(blocked("169.254.169.254", None, "link-local", "169.254.0.0/16"))),
-            ("100.64.0.1", Err(blocked("100.64.0.1", None, "shared address space (CGNAT)", "100.64.0.0/10"))),
-            ("0.0.0.0", Err(blocked("0.0.0.0", None, "this host on this network", "0.0.0.0/32"))),
-            ("192.0.0.9", Err(blocked("192.0.0.9", None, "port control protocol anycast", "192.0.0.9/32"))),
-            ("192.0.2.1", Err(blocked("192.0.2.1", None, "documentation (TEST-NET-1)", "192.0.2.0/24"))),
-            ("198.19.0.1", Err(blocked("198.19.0.1", None, "benchmarking", "198.18.0.0/15"))),
-            ("224.0.0.1", Err(blocked("224.0.0.1", None, "multicast", "224.0.0.0/4"))),
-            ("255.255.255.255", Err(blocked("255.255.255.255", None, "limited broadcast", "255.255.255.255/32"))),
+            (
+                "192.168.1.1",
+                Err(blocked(
+                    "192.168.1.1",
+                    None,
+                    "private-use",
+                    "192.168.0.0/16",
+                )),
+            ),
+            (
+                "127.0.0.1",
+                Err(blocked("127.0.0.1", None, "loopback", "127.0.0.0/8")),
+            ),
+            (
+                "169.254.169.254",
+                Err(blocked(
+                    "169.254.169.254",
+                    None,
+                    "link-local",
+                    "169.254.0.0/16",
+                )),
+            ),
+            (
+                "100.64.0.1",
+                Err(blocked(
+                    "100.64.0.1",
+                    None,
+                    "shared address space (CGNAT)",
+                    "100.64.0.0/10",
+                )),
+            ),
+            (
+                "0.0.0.0",
+                Err(blocked(
+                    "0.0.0.0",
+                    None,
+                    "this host on this network",
+                    "0.0.0.0/32",
+                )),
+            ),
+            (
+                "192.0.0.9",
+                Err(blocked(
+                    "192.0.0.9",
+                    None,
+                    "port control protocol anycast",
+                    "192.0.0.9/32",
+                )),
+            ),
+            (
+                "192.0.2.1",
+                Err(blocked(
+                    "192.0.2.1",
+                    None,
+                    "documentation (TEST-NET-1)",
+                    "192.0.2.0/24",
+                )),
+            ),
+            (
+                "198.19.0.1",
+                Err(blocked("198.19.0.1", None, "benchmarking", "198.18.0.0/15")),
+            ),
+            (
+                "224.0.0.1",
+                Err(blocked("224.0.0.1", None, "multicast", "224.0.0.0/4")),
+            ),
+            (
+                "255.255.255.255",
+                Err(blocked(
+                    "255.255.255.255",
+                    None,
+                    "limited broadcast",
+                    "255.255.255.255/32",
+                )),
+            ),
             ("1.1.1.1", Ok(())),
             ("::1", Err(blocked("::1", None, "loopback", "::1/128"))),
             ("::", Err(blocked("::", None, "unspecified", "::/128"))),
-            ("fd00::1", Err(blocked("fd00::1", None, "unique-local", "fc00::/7"))),
-            ("fe80::1", Err(blocked("fe80::1", None, "link-local", "fe80::/10"))),
-            ("fec0::1", Err(blocked("fec0::1", None, "site-local", "fec0::/10"))),
-            ("ff02::1", Err(blocked("ff02::1", None, "multicast", "ff00::/8"))),
-            ("100::1", Err(blocked("100::1", None, "discard-only", "100::/64"))),
-            ("2001:db8::1", Err(blocked("2001:db8::1", None, "documentation", "2001:db8::/32"))),
-            ("3fff::1", Err(blocked("3fff::1", None, "documentation", "3fff::/20"))),
-            ("5f00::1", Err(blocked("5f00::1", None, "segment routing (SRv6) SIDs", "5f00::/16"))),
-            ("4000::1", Err(blocked("4000::1", None, "reserved", "4000::/3"))),
+            (
+                "fd00::1",
+                Err(blocked("fd00::1", None, "unique-local", "fc00::/7")),
+            ),
+            (
+                "fe80::1",
+                Err(blocked("fe80::1", None, "link-local", "fe80::/10")),
+            ),
+            (
+                "fec0::1",
+                Err(blocked("fec0::1", None, "site-local", "fec0::/10")),
+            ),
+            (
+                "ff02::1",
+                Err(blocked("ff02::1", None, "multicast", "ff00::/8")),
+            ),
+            (
+                "100::1",
+                Err(blocked("100::1", None, "discard-only", "100::/64")),
+            ),
+            (
+                "2001:db8::1",
+                Err(blocked(
+                    "2001:db8::1",
+                    None,
+                    "documentation",
+                    "2001:db8::/32",
+                )),
+            ),
+            (
+                "3fff::1",
+                Err(blocked("3fff::1", None, "documentation", "3fff::/20")),
+            ),
+            (
+                "5f00::1",
+                Err(blocked(
+                    "5f00::1",
+                    None,
+                    "segment routing (SRv6) SIDs",
+                    "5f00::/16",
+                )),
+            ),
+            (
+                "4000::1",
+                Err(blocked("4000::1", None, "reserved", "4000::/3")),
+            ),
             ("2606:4700:4700::1111", Ok(())),
-            ("142.250.1.108", Err(google("142.250.1.108", None, "142.250.0.0/15"))),
+            (
+                "142.250.1.108",
+                Err(google("142.250.1.108", None, "142.250.0.0/15")),
+            ),
             ("8.8.8.8", Err(google("8.8.8.8", None, "8.8.8.0/24"))),
-            ("2001:4860:4860::8888", Err(google("2001:4860:4860::8888", None, "2001:4860::/32"))),
+            (
+                "2001:4860:4860::8888",
+                Err(google("2001:4860:4860::8888", None, "2001:4860::/32")),
+            ),
         ];
         for (addr, want) in table {
             assert_eq!(&check(&p, addr, 80), want, "{addr}");
@@ -1057,30 +1182,130 @@ mod tests {
         let pv = "private-use";
         let table: &[(&str, u16, Result<(), Reason>)] = &[
             // IPv4-mapped
-            ("::ffff:10.0.0.1", 80, Err(blocked("10.0.0.1", Some("::ffff:10.0.0.1"), pv, "10.0.0.0/8"))),
+            (
+                "::ffff:10.0.0.1",
+                80,
+                Err(blocked(
+                    "10.0.0.1",
+                    Some("::ffff:10.0.0.1"),
+                    pv,
+                    "10.0.0.0/8",
+                )),
+            ),
             ("::ffff:1.2.3.4", 80, Ok(())),
-            ("::ffff:127.0.0.1", 80, Err(blocked("127.0.0.1", Some("::ffff:127.0.0.1"), "loopback", "127.0.0.0/8"))),
+            (
+                "::ffff:127.0.0.1",
+                80,
+                Err(blocked(
+                    "127.0.0.1",
+                    Some("::ffff:127.0.0.1"),
+                    "loopback",
+                    "127.0.0.0/8",
+                )),
+            ),
             ("::ffff:8.8.8.8", 53, Ok(())),
-            ("::ffff:8.8.8.8", 80, Err(google("8.8.8.8", Some("::ffff:8.8.8.8"), "8.8.8.0/24"))),
+            (
+                "::ffff:8.8.8.8",
+                80,
+                Err(google("8.8.8.8", Some("::ffff:8.8.8.8"), "8.8.8.0/24")),
+            ),
             // IPv4-compatible
-            ("::10.0.0.1", 80, Err(blocked("10.0.0.1", Some("::10.0.0.1"), pv, "10.0.0.0/8"))),
+            (
+                "::10.0.0.1",
+                80,
+                Err(blocked("10.0.0.1", Some("::10.0.0.1"), pv, "10.0.0.0/8")),
+            ),
             ("::1.2.3.4", 80, Ok(())),
-            ("::2", 80, Err(blocked("0.0.0.2", Some("::2"), "this network", "0.0.0.0/8"))),
+            (
+                "::2",
+                80,
+                Err(blocked("0.0.0.2", Some("::2"), "this network", "0.0.0.0/8")),
+            ),
             // NAT64 /96
-            ("64:ff9b::10.0.0.1", 80, Err(blocked("10.0.0.1", Some("64:ff9b::10.0.0.1"), pv, "10.0.0.0/8"))),
+            (
+                "64:ff9b::10.0.0.1",
+                80,
+                Err(blocked(
+                    "10.0.0.1",
+                    Some("64:ff9b::10.0.0.1"),
+                    pv,
+                    "10.0.0.0/8",
+                )),
+            ),
             ("64:ff9b::1.2.3.4", 80, Ok(())),
-            ("64:ff9b::142.250.1.108", 80, Err(google("142.250.1.108", Some("64:ff9b::142.250.1.108"), "142.250.0.0/15"))),
+            (
+                "64:ff9b::142.250.1.108",
+                80,
+                Err(google(
+                    "142.250.1.108",
+                    Some("64:ff9b::142.250.1.108"),
+                    "142.250.0.0/15",
+                )),
+            ),
             // NAT64 local-use /48
-            ("64:ff9b:1:a00:0:100::", 80, Err(blocked("10.0.0.1", Some("64:ff9b:1:a00:0:100::"), pv, "10.0.0.0/8"))),
+            (
+                "64:ff9b:1:a00:0:100::",
+                80,
+                Err(blocked(
+                    "10.0.0.1",
+                    Some("64:ff9b:1:a00:0:100::"),
+                    pv,
+                    "10.0.0.0/8",
+                )),
+            ),
             ("64:ff9b:1:102:3:400::", 80, Ok(())),
-            ("64:ff9b:1::a00:1", 80, Err(blocked("64:ff9b:1::a00:1", None, "IPv4-IPv6 translation (local-use NAT64)", "64:ff9b:1::/48"))),
+            (
+                "64:ff9b:1::a00:1",
+                80,
+                Err(blocked(
+                    "64:ff9b:1::a00:1",
+                    None,
+                    "IPv4-IPv6 translation (local-use NAT64)",
+                    "64:ff9b:1::/48",
+                )),
+            ),
             // 6to4
-            ("2002:a00:1::1", 80, Err(blocked("10.0.0.1", Some("2002:a00:1::1"), pv, "10.0.0.0/8"))),
-            ("2002:102:304::1", 80, Err(blocked("2002:102:304::1", None, "6to4", "2002::/16"))),
+            (
+                "2002:a00:1::1",
+                80,
+                Err(blocked("10.0.0.1", Some("2002:a00:1::1"), pv, "10.0.0.0/8")),
+            ),
+            (
+                "2002:102:304::1",
+                80,
+                Err(blocked("2002:102:304::1", None, "6to4", "2002::/16")),
+            ),
             // Teredo: client 10.0.0.1 / server 1.2.3.4; client 1.2.3.4 / server 10.0.0.1; both public
-            ("2001:0:102:304::f5ff:fffe", 80, Err(blocked("10.0.0.1", Some("2001:0:102:304::f5ff:fffe"), pv, "10.0.0.0/8"))),
-            ("2001:0:a00:1::fefd:fcfb", 80, Err(blocked("10.0.0.1", Some("2001:0:a00:1::fefd:fcfb"), pv, "10.0.0.0/8"))),
-            ("2001:0:102:304::fefd:fcfb", 80, Err(blocked("2001:0:102:304::fefd:fcfb", None, "teredo", "2001::/32"))),
+            (
+                "2001:0:102:304::f5ff:fffe",
+                80,
+                Err(blocked(
+                    "10.0.0.1",
+                    Some("2001:0:102:304::f5ff:fffe"),
+                    pv,
+                    "10.0.0.0/8",
+                )),
+            ),
+            (
+                "2001:0:a00:1::fefd:fcfb",
+                80,
+                Err(blocked(
+                    "10.0.0.1",
+                    Some("2001:0:a00:1::fefd:fcfb"),
+                    pv,
+                    "10.0.0.0/8",
+                )),
+            ),
+            (
+                "2001:0:102:304::fefd:fcfb",
+                80,
+                Err(blocked(
+                    "2001:0:102:304::fefd:fcfb",
+                    None,
+                    "teredo",
+                    "2001::/32",
+                )),
+            ),
         ];
         for (addr, port, want) in table {
             assert_eq!(&check(&p, addr, *port), want, "{addr}:{port}");
@@ -1091,7 +1316,10 @@ mod tests {
 
     fn gmail() -> FixedResolver {
         FixedResolver::new()
-            .with("smtp.gmail.com", &[a("142.250.1.108"), a("2607:f8b0:4023:c0b::6c")])
+            .with(
+                "smtp.gmail.com",
+                &[a("142.250.1.108"), a("2607:f8b0:4023:c0b::6c")],
+            )
             .with("pop.gmail.com", &[a("142.250.1.109")])
             .with("imap.gmail.com", &[a("142.250.1.110")])
     }
@@ -1108,10 +1336,30 @@ mod tests {
             ("8.8.4.4", 53, Transport::Udp, Ok(())),
             ("2001:4860:4860::8888", 53, Transport::Udp, Ok(())),
             ("2001:4860:4860::8844", 53, Transport::Tcp, Ok(())),
-            ("8.8.8.8", 80, Transport::Tcp, Err(google("8.8.8.8", None, g8))),
-            ("8.8.8.8", 54, Transport::Udp, Err(google("8.8.8.8", None, g8))),
-            ("8.8.4.4", 443, Transport::Tcp, Err(google("8.8.4.4", None, "8.8.4.0/24"))),
-            ("2001:4860:4860::8888", 443, Transport::Tcp, Err(google("2001:4860:4860::8888", None, "2001:4860::/32"))),
+            (
+                "8.8.8.8",
+                80,
+                Transport::Tcp,
+                Err(google("8.8.8.8", None, g8)),
+            ),
+            (
+                "8.8.8.8",
+                54,
+                Transport::Udp,
+                Err(google("8.8.8.8", None, g8)),
+            ),
+            (
+                "8.8.4.4",
+                443,
+                Transport::Tcp,
+                Err(google("8.8.4.4", None, "8.8.4.0/24")),
+            ),
+            (
+                "2001:4860:4860::8888",
+                443,
+                Transport::Tcp,
+                Err(google("2001:4860:4860::8888", None, "2001:4860::/32")),
+            ),
             ("8.8.8.8", 25, Transport::Tcp, Err(Reason::Port25)),
             ("142.250.1.108", 465, Transport::Tcp, Ok(())),
             ("142.250.1.108", 587, Transport::Tcp, Ok(())),
@@ -1119,14 +1367,43 @@ mod tests {
             ("142.250.1.109", 995, Transport::Tcp, Ok(())),
             ("142.250.1.110", 993, Transport::Tcp, Ok(())),
             ("142.250.1.108", 25, Transport::Tcp, Err(Reason::Port25)),
-            ("142.250.1.108", 443, Transport::Tcp, Err(google("142.250.1.108", None, "142.250.0.0/15"))),
-            ("142.250.1.108", 465, Transport::Udp, Err(google("142.250.1.108", None, "142.250.0.0/15"))),
-            ("142.250.1.111", 465, Transport::Tcp, Err(google("142.250.1.111", None, "142.250.0.0/15"))),
-            ("142.250.1.109", 993, Transport::Tcp, Err(google("142.250.1.109", None, "142.250.0.0/15"))),
-            ("10.0.0.1", 465, Transport::Tcp, Err(blocked("10.0.0.1", None, "private-use", "10.0.0.0/8"))),
+            (
+                "142.250.1.108",
+                443,
+                Transport::Tcp,
+                Err(google("142.250.1.108", None, "142.250.0.0/15")),
+            ),
+            (
+                "142.250.1.108",
+                465,
+                Transport::Udp,
+                Err(google("142.250.1.108", None, "142.250.0.0/15")),
+            ),
+            (
+                "142.250.1.111",
+                465,
+                Transport::Tcp,
+                Err(google("142.250.1.111", None, "142.250.0.0/15")),
+            ),
+            (
+                "142.250.1.109",
+                993,
+                Transport::Tcp,
+                Err(google("142.250.1.109", None, "142.250.0.0/15")),
+            ),
+            (
+                "10.0.0.1",
+                465,
+                Transport::Tcp,
+                Err(blocked("10.0.0.1", None, "private-use", "10.0.0.0/8")),
+            ),
         ];
         for (addr, port, t, want) in table {
-            assert_eq!(&p.check_addr(a(addr), *port, *t, &r), want, "{addr}:{port}/{t}");
+            assert_eq!(
+                &p.check_addr(a(addr), *port, *t, &r),
+                want,
+                "{addr}:{port}/{t}"
+            );
         }
     }
 
@@ -1134,7 +1411,12 @@ mod tests {
     fn allowlisted_host_via_decide() {
         let p = policy();
         let r = gmail();
-        let d = p.decide(&Host::Name("smtp.gmail.com".into()), 465, Transport::Tcp, &r);
+        let d = p.decide(
+            &Host::Name("smtp.gmail.com".into()),
+            465,
+            Transport::Tcp,
+            &r,
+        );
         assert_eq!(
             d,
             Decision::Allow {
@@ -1142,8 +1424,16 @@ mod tests {
             }
         );
         // On a port that is not its entry's, the same name is a Google range.
-        let d = p.decide(&Host::Name("smtp.gmail.com".into()), 443, Transport::Tcp, &r);
-        assert_eq!(d, Decision::Deny(google("142.250.1.108", None, "142.250.0.0/15")));
+        let d = p.decide(
+            &Host::Name("smtp.gmail.com".into()),
+            443,
+            Transport::Tcp,
+            &r,
+        );
+        assert_eq!(
+            d,
+            Decision::Deny(google("142.250.1.108", None, "142.250.0.0/15"))
+        );
     }
 
     #[test]
@@ -1173,18 +1463,17 @@ mod tests {
         let r = FixedResolver::new().with("smtp.internal", &[a("1.2.3.4")]);
         assert_eq!(p.check_addr(a("1.2.3.4"), 25, Transport::Tcp, &r), Ok(()));
         assert_eq!(p.check_addr(a("10.9.9.9"), 25, Transport::Tcp, &r), Ok(()));
-        assert_eq!(p.check_addr(a("1.2.3.5"), 25, Transport::Tcp, &r), Err(Reason::Port25));
+        assert_eq!(
+            p.check_addr(a("1.2.3.5"), 25, Transport::Tcp, &r),
+            Err(Reason::Port25)
+        );
     }
 
     // ---- operator rules ----
 
     #[test]
     fn operator_rules() {
-        let rule = |s: &str| {
-            Err(Reason::Rule {
-                rule: s.to_owned(),
-            })
-        };
+        let rule = |s: &str| Err(Reason::Rule { rule: s.to_owned() });
         let r = FixedResolver::new()
             .with("db.internal", &[a("10.0.0.5")])
             .with("evil.example", &[a("1.2.3.4"), a("2606:4700::6")]);
@@ -1194,7 +1483,11 @@ mod tests {
         );
         let table: &[(&str, u16, Result<(), Reason>)] = &[
             ("10.1.2.3", 80, Ok(())),
-            ("10.1.2.3", 81, Err(blocked("10.1.2.3", None, "private-use", "10.0.0.0/8"))),
+            (
+                "10.1.2.3",
+                81,
+                Err(blocked("10.1.2.3", None, "private-use", "10.0.0.0/8")),
+            ),
             ("::ffff:10.1.2.3", 80, Ok(())),
             ("10.9.0.1", 80, rule("10.9.0.0/16:*")),
             ("::ffff:10.9.0.1", 80, rule("10.9.0.0/16:*")),
@@ -1207,31 +1500,68 @@ mod tests {
             ("::ffff:1.2.3.4", 1500, rule("evil.example:1000-2000")),
             ("2606:4700::6", 999, Ok(())),
             ("10.0.0.5", 5432, Ok(())),
-            ("10.0.0.6", 5432, Err(blocked("10.0.0.6", None, "private-use", "10.0.0.0/8"))),
+            (
+                "10.0.0.6",
+                5432,
+                Err(blocked("10.0.0.6", None, "private-use", "10.0.0.0/8")),
+            ),
             ("fd12::1", 443, Ok(())),
-            ("fd12::1", 80, Err(blocked("fd12::1", None, "unique-local", "fc00::/7"))),
+            (
+                "fd12::1",
+                80,
+                Err(blocked("fd12::1", None, "unique-local", "fc00::/7")),
+            ),
             ("::1", 6379, Ok(())),
             ("1.2.3.9", 25, Ok(())),
             ("8.8.8.8", 53, rule("8.8.8.8:53")),
             ("8.8.4.4", 53, Ok(())),
         ];
         for (addr, port, want) in table {
-            assert_eq!(&p.check_addr(a(addr), *port, Transport::Tcp, &r), want, "{addr}:{port}");
+            assert_eq!(
+                &p.check_addr(a(addr), *port, Transport::Tcp, &r),
+                want,
+                "{addr}:{port}"
+            );
         }
     }
 
     #[test]
     fn deny_wins_over_allow() {
-        let p = with_rules("10.0.0.0/8:*, 1.2.3.4:80, h:80", "10.0.0.0/8:80, 1.2.3.4:*, h:80");
+        let p = with_rules(
+            "10.0.0.0/8:*, 1.2.3.4:80, h:80",
+            "10.0.0.0/8:80, 1.2.3.4:*, h:80",
+        );
         let r = FixedResolver::new().with("h", &[a("5.6.7.8")]);
         let table: &[(&str, u16, Result<(), Reason>)] = &[
-            ("10.0.0.1", 80, Err(Reason::Rule { rule: "10.0.0.0/8:80".into() })),
+            (
+                "10.0.0.1",
+                80,
+                Err(Reason::Rule {
+                    rule: "10.0.0.0/8:80".into(),
+                }),
+            ),
             ("10.0.0.1", 81, Ok(())),
-            ("1.2.3.4", 80, Err(Reason::Rule { rule: "1.2.3.4:*".into() })),
-            ("5.6.7.8", 80, Err(Reason::Rule { rule: "h:80".into() })),
+            (
+                "1.2.3.4",
+                80,
+                Err(Reason::Rule {
+                    rule: "1.2.3.4:*".into(),
+                }),
+            ),
+            (
+                "5.6.7.8",
+                80,
+                Err(Reason::Rule {
+                    rule: "h:80".into(),
+                }),
+            ),
         ];
         for (addr, port, want) in table {
-            assert_eq!(&p.check_addr(a(addr), *port, Transport::Tcp, &r), want, "{addr}:{port}");
+            assert_eq!(
+                &p.check_addr(a(addr), *port, Transport::Tcp, &r),
+                want,
+                "{addr}:{port}"
+            );
         }
     }
 
@@ -1355,40 +1685,78 @@ mod tests {
                 _ => Err(ResolveError::NotFound { name: name.into() }),
             }
         };
-        assert!(p.decide(&Host::Name("x.test".into()), 443, Transport::Tcp, &r).is_allowed());
+        assert!(p
+            .decide(&Host::Name("x.test".into()), 443, Transport::Tcp, &r)
+            .is_allowed());
     }
 
     // ---- transports ----
 
     #[test]
     fn transports() {
-        let p = with_rules("unix:/run/mysqld/mysqld.sock, udg:/run/log.sock, unix:/run/denied.sock", "unix:/run/denied.sock");
+        let p = with_rules(
+            "unix:/run/mysqld/mysqld.sock, udg:/run/log.sock, unix:/run/denied.sock",
+            "unix:/run/denied.sock",
+        );
         let r = FixedResolver::new();
         let path = |s: &str| Host::Path(s.into());
         let transport = |s: &str| Decision::Deny(Reason::Transport { name: s.into() });
         let table: Vec<(Host, Transport, Decision)> = vec![
             (Host::Ip(a("1.2.3.4")), Transport::Raw, transport("raw")),
-            (path("/run/mysqld/mysqld.sock"), Transport::Unix, Decision::Allow { addrs: vec![] }),
-            (path("/run/mysqld/mysqld.sock"), Transport::Udg, transport("udg")),
-            (path("/run/log.sock"), Transport::Udg, Decision::Allow { addrs: vec![] }),
+            (
+                path("/run/mysqld/mysqld.sock"),
+                Transport::Unix,
+                Decision::Allow { addrs: vec![] },
+            ),
+            (
+                path("/run/mysqld/mysqld.sock"),
+                Transport::Udg,
+                transport("udg"),
+            ),
+            (
+                path("/run/log.sock"),
+                Transport::Udg,
+                Decision::Allow { addrs: vec![] },
+            ),
             (path("/run/other.sock"), Transport::Unix, transport("unix")),
-            (path("/run/denied.sock"), Transport::Unix, Decision::Deny(Reason::Rule { rule: "unix:/run/denied.sock".into() })),
+            (
+                path("/run/denied.sock"),
+                Transport::Unix,
+                Decision::Deny(Reason::Rule {
+                    rule: "unix:/run/denied.sock".into(),
+                }),
+            ),
             (Host::Ip(a("1.2.3.4")), Transport::Unix, transport("unix")),
             (Host::Name("x".into()), Transport::Udg, transport("udg")),
-            (path("/run/x"), Transport::Tcp, Decision::Deny(Reason::Target {
-                input: "/run/x".into(),
-                error: "a socket path needs the unix or udg transport, not tcp".into(),
-            })),
-            (Host::Ip(a("1.2.3.4")), Transport::Udp, Decision::Allow { addrs: vec![a("1.2.3.4")] }),
+            (
+                path("/run/x"),
+                Transport::Tcp,
+                Decision::Deny(Reason::Target {
+                    input: "/run/x".into(),
+                    error: "a socket path needs the unix or udg transport, not tcp".into(),
+                }),
+            ),
+            (
+                Host::Ip(a("1.2.3.4")),
+                Transport::Udp,
+                Decision::Allow {
+                    addrs: vec![a("1.2.3.4")],
+                },
+            ),
         ];
         for (host, t, want) in table {
             assert_eq!(p.decide(&host, 80, t, &r), want, "{host}/{t}");
         }
-        assert!(policy().decide(&path("/run/mysqld/mysqld.sock"), 0, Transport::Unix, &r).reason().is_some());
+        assert!(policy()
+            .decide(&path("/run/mysqld/mysqld.sock"), 0, Transport::Unix, &r)
+            .reason()
+            .is_some());
         for t in [Transport::Unix, Transport::Udg, Transport::Raw] {
             assert_eq!(
                 p.check_addr(a("1.2.3.4"), 80, t, &r),
-                Err(Reason::Transport { name: t.name().into() })
+                Err(Reason::Transport {
+                    name: t.name().into()
+                })
             );
         }
     }
@@ -1399,29 +1767,44 @@ mod tests {
     fn bad_settings_name_the_setting() {
         let table: Vec<(Settings, &str, &str)> = vec![
             (
-                Settings { allow: "10.0.0.1".into(), ..Settings::default() },
+                Settings {
+                    allow: "10.0.0.1".into(),
+                    ..Settings::default()
+                },
                 "sockguard.allow",
                 "invalid sockguard.allow: rule \"10.0.0.1\" has no port",
             ),
             (
-                Settings { deny: "1.2.3.4:99999".into(), ..Settings::default() },
+                Settings {
+                    deny: "1.2.3.4:99999".into(),
+                    ..Settings::default()
+                },
                 "sockguard.deny",
                 "invalid sockguard.deny: rule \"1.2.3.4:99999\": invalid port",
             ),
             (
-                Settings { ranges_json: Some("{".into()), ..Settings::default() },
+                Settings {
+                    ranges_json: Some("{".into()),
+                    ..Settings::default()
+                },
                 "sockguard.ranges_file",
                 "invalid sockguard.ranges_file: not a goog.json file",
             ),
             (
-                Settings { ranges_json: Some(r#"{"prefixes":[{"ipv4Prefix":"x"}]}"#.into()), ..Settings::default() },
+                Settings {
+                    ranges_json: Some(r#"{"prefixes":[{"ipv4Prefix":"x"}]}"#.into()),
+                    ..Settings::default()
+                },
                 "sockguard.ranges_file",
                 "invalid sockguard.ranges_file: prefix entry 0: invalid ipv4Prefix \"x\"",
             ),
         ];
         for (settings, name, message) in table {
             let err = Policy::new(&settings).unwrap_err();
-            assert!(matches!(&err, Reason::Config { setting, .. } if *setting == name), "{err:?}");
+            assert!(
+                matches!(&err, Reason::Config { setting, .. } if *setting == name),
+                "{err:?}"
+            );
             assert_eq!(err.code(), "config");
             assert!(err.to_string().starts_with(message), "{err}");
         }
@@ -1430,13 +1813,21 @@ mod tests {
     #[test]
     fn ranges_file_replaces_snapshot() {
         let p = Policy::new(&Settings {
-            ranges_json: Some(r#"{"creationTime":"t","prefixes":[{"ipv4Prefix":"1.2.3.0/24"}]}"#.into()),
+            ranges_json: Some(
+                r#"{"creationTime":"t","prefixes":[{"ipv4Prefix":"1.2.3.0/24"}]}"#.into(),
+            ),
             ..Settings::default()
         })
         .unwrap();
-        assert_eq!(check(&p, "1.2.3.4", 80), Err(google("1.2.3.4", None, "1.2.3.0/24")));
+        assert_eq!(
+            check(&p, "1.2.3.4", 80),
+            Err(google("1.2.3.4", None, "1.2.3.0/24"))
+        );
         assert_eq!(check(&p, "142.250.1.108", 80), Ok(()));
-        assert_eq!(check(&p, "10.0.0.1", 80), Err(blocked("10.0.0.1", None, "private-use", "10.0.0.0/8")));
+        assert_eq!(
+            check(&p, "10.0.0.1", 80),
+            Err(blocked("10.0.0.1", None, "private-use", "10.0.0.0/8"))
+        );
         let info = p.describe();
         assert_eq!(info.ranges_source, "sockguard.ranges_file");
         assert_eq!((info.google_prefixes_v4, info.google_prefixes_v6), (1, 0));
@@ -1487,7 +1878,7 @@ mod tests {
     // ---- properties ----
 
     /// Spells an IPv4 address in `parts` parts, each in a base.
-    fn spell_v4(addr: u32, parts: usize, bases: &[u8; 4]) -> String {
+    fn spell_v4(addr: u32, parts: usize, bases: [u8; 4]) -> String {
         let b = addr.to_be_bytes();
         let vals: Vec<u32> = match parts {
             1 => vec![addr],
@@ -1496,7 +1887,7 @@ mod tests {
             _ => b.iter().map(|&x| u32::from(x)).collect(),
         };
         vals.iter()
-            .zip(bases)
+            .zip(bases.iter())
             .map(|(&v, &base)| match base {
                 0 => v.to_string(),
                 1 => format!("0{v:o}"),
@@ -1541,9 +1932,9 @@ mod tests {
             let bases = bases.map(|b| b % 4);
             let o = v4.octets();
             let target = match form {
-                0 => format!("{}:{port}", spell_v4(x, parts, &bases)),
-                1 => format!("tcp://{}.:{port}", spell_v4(x, parts, &bases)),
-                2 => format!("udp://{} junk:{port}", spell_v4(x, parts, &bases)),
+                0 => format!("{}:{port}", spell_v4(x, parts, bases)),
+                1 => format!("tcp://{}.:{port}", spell_v4(x, parts, bases)),
+                2 => format!("udp://{} junk:{port}", spell_v4(x, parts, bases)),
                 3 => format!("[::ffff:{v4}]:{port}"),
                 4 => format!("[::ffff:{:x}:{:x}]:{port}", x >> 16, x & 0xffff),
                 5 => format!("[64:ff9b::{v4}]:{port}"),

@@ -613,7 +613,12 @@ pub(crate) fn escape_truncated(s: &str, max: usize) -> String {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#[allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::too_many_lines
+)]
 mod tests {
     use super::*;
     use proptest::prelude::*;
@@ -1132,7 +1137,7 @@ mod tests {
         let c = CString::new(s).ok()?;
         let mut out = libc::in_addr { s_addr: 0 };
         // SAFETY: `c` is a valid NUL-terminated string and `out` a valid in_addr.
-        let ok = unsafe { inet_aton(c.as_ptr(), &mut out) };
+        let ok = unsafe { inet_aton(c.as_ptr(), &raw mut out) };
         (ok != 0).then(|| Ipv4Addr::from(u32::from_be(out.s_addr)))
     }
 

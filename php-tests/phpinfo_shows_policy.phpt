@@ -1,0 +1,29 @@
+--TEST--
+phpinfo() / php --ri sockguard shows version, mode and the effective allowlist
+--EXTENSIONS--
+sockguard
+--INI--
+sockguard.mode=report
+sockguard.allow=10.1.2.3:80
+--FILE--
+<?php
+$ext = new ReflectionExtension('sockguard');
+ob_start();
+$ext->info();
+$info = ob_get_clean();
+foreach (explode("\n", $info) as $line) {
+    if (preg_match('/^(sockguard|version|mode|app id|paid app|idle timeout|allowlist|allow rules|Google ranges) =>/', $line)) {
+        echo $line, "\n";
+    }
+}
+?>
+--EXPECTF--
+sockguard => enabled
+version => %d.%d.%d
+mode => report
+app id => default
+paid app => yes
+idle timeout => 120 s
+allowlist => 8.8.8.8:53/tcp+udp, 8.8.4.4:53/tcp+udp, [2001:4860:4860::8888]:53/tcp+udp, [2001:4860:4860::8844]:53/tcp+udp, smtp.gmail.com:465, smtp.gmail.com:587, pop.gmail.com:995, imap.gmail.com:993
+allow rules => 10.1.2.3:80
+Google ranges => embedded (2024-04-25T07:05:03.68994), 73 IPv4 + 11 IPv6 prefixes
