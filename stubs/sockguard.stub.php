@@ -1,0 +1,59 @@
+<?php
+
+/**
+ * sockguard: the outbound-socket rules of the Google App Engine PHP runtime,
+ * enforced on every socket a PHP app opens.
+ *
+ * php.ini settings (all PHP_INI_SYSTEM: php.ini, `php -d`, or an FPM pool's
+ * php_admin_value; ini_set() cannot change them):
+ *
+ * - sockguard.mode = enforce            enforce | report | off. php.ini turns the bare
+ *                                       word `off` into an empty value, which means off.
+ * - sockguard.paid_app = 1              0: socket_create*, fsockopen, pfsockopen and
+ *                                       stream_socket_client are denied.
+ * - sockguard.app_id = ""               owner of sockets and persistent ids; empty means
+ *                                       $GAE_APPLICATION, else "default".
+ * - sockguard.idle_timeout = 120        seconds before an unused socket is reclaimed; 0 disables.
+ * - sockguard.allow = ""                extra allow rules, comma-separated: host:port, ip:port,
+ *                                       cidr:port, [v6]:port, [v6/len]:port (port: *, n or n-m),
+ *                                       unix:/path. Operator rules win over the built-in ones.
+ * - sockguard.deny = ""                 extra deny rules, same syntax; deny wins over allow.
+ *                                       A rule that does not parse denies every connection.
+ * - sockguard.ranges_file = ""          a goog.json-format file replacing the embedded
+ *                                       Google ranges snapshot (2024-04-25).
+ * - sockguard.resolver = system         system (getaddrinfo) or dns:IP[,IP].
+ * - sockguard.passthrough_options = ""  socket options handed to the OS instead of being
+ *                                       mocked or refused, e.g. "SO_RCVTIMEO,SO_SNDTIMEO".
+ * - sockguard.audit_log = ""            path or "stderr": one JSON line per denial.
+ *
+ * Mocked socket options (socket_get_option returns these; socket_set_option
+ * returns true and changes nothing): SOL_SOCKET SO_KEEPALIVE 0, SO_DEBUG 128,
+ * SO_LINGER ['l_onoff' => 0, 'l_linger' => 0], SO_OOBINLINE 0,
+ * SO_SNDBUF 2097152, SO_RCVBUF 2097152, SO_REUSEADDR 1; SOL_TCP TCP_NODELAY 0.
+ * SO_ERROR reads reach the OS; any other option fails with EACCES.
+ *
+ * @generate-function-entries
+ */
+
+/**
+ * Checks a destination against the policy in force, without connecting.
+ *
+ * $target is a host, an IP literal in any spelling, or a stream target such
+ * as "tcp://host:443", "ssl://host:443" or "unix:///path"; $port and
+ * $transport apply when $target carries none.
+ *
+ * @return array{allowed: bool, code: ?string, message: string, addresses: list<string>, mode: string}
+ *         code is one of blocked-range, google-range, port-25, transport, listen,
+ *         bind, option, reclaimed, not-paid, foreign-socket, dns, rule, target, config.
+ * @throws ValueError if $port is outside 0..65535
+ */
+function sockguard_check(string $target, int $port = 0, string $transport = "tcp"): array {}
+
+/**
+ * Counters of this process since it started.
+ *
+ * @return array{checked: int, allowed: int, denied: int, resolver_cache_hits: int,
+ *               resolver_cache_misses: int, resolver_cache_size: int,
+ *               denied_by_reason: array<string, int>}
+ */
+function sockguard_stats(): array {}
