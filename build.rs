@@ -16,6 +16,12 @@ const EXTRA_BINDINGS: &[&str] = &[
     "zend_unregister_ini_entries",
     "php_log_err_with_severity",
     "zend_argument_value_error",
+    "php_stream_transport_factory",
+    "php_stream_transport_factory_func",
+    "php_stream_xport_get_hash",
+    "php_stream_xport_param",
+    "_php_stream_xport_param.*",
+    "php_stream_context_get_option",
 ];
 
 fn php_config(arg: &str) -> String {
@@ -45,7 +51,9 @@ fn main() {
         .layout_tests(true)
         .derive_default(false)
         .raw_line("#[allow(clippy::wildcard_imports, unused_imports)]")
-        .raw_line("use ext_php_rs::ffi::*;");
+        .raw_line("use ext_php_rs::ffi::*;")
+        .raw_line("#[allow(unused_imports)]")
+        .raw_line("use libc::{sockaddr, socklen_t, timeval};");
     for item in EXTRA_BINDINGS {
         builder = builder
             .allowlist_type(item)

@@ -51,7 +51,6 @@ const fn v4(a: u8, b: u8, c: u8, d: u8, len: u8, name: &'static str) -> SpecialR
     }
 }
 
-#[allow(clippy::too_many_arguments)]
 const fn v6(s: [u16; 8], len: u8, name: &'static str, kind: RowKind) -> SpecialRange {
     SpecialRange {
         prefix: IpNet::V6(Ipv6Net::new_assert(
