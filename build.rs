@@ -22,6 +22,8 @@ const EXTRA_BINDINGS: &[&str] = &[
     "php_stream_xport_param",
     "_php_stream_xport_param.*",
     "php_stream_context_get_option",
+    "php_file_le_stream",
+    "php_file_le_pstream",
 ];
 
 fn php_config(arg: &str) -> String {

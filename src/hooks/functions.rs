@@ -14,7 +14,7 @@ use ext_php_rs::{
     zend::ExecuteData,
 };
 
-use super::{options, sockets};
+use super::{options, sockets, streams};
 
 /// The C signature of a PHP function's implementation.
 pub type Handler = unsafe extern "C" fn(*mut ExecuteData, *mut Zval);
@@ -49,10 +49,18 @@ pub enum Hook {
     SocketGetOption,
     /// socket_set_option and its alias socket_setopt
     SocketSetOption,
+    /// fsockopen
+    Fsockopen,
+    /// pfsockopen
+    Pfsockopen,
+    /// stream_socket_client
+    StreamSocketClient,
+    /// stream_socket_sendto
+    StreamSocketSendto,
 }
 
 /// (hook, PHP names, replacement handler).
-const TABLE: [(Hook, &[&str], Handler); 13] = [
+const TABLE: [(Hook, &[&str], Handler); 17] = [
     (
         Hook::SocketCreate,
         &["socket_create"],
@@ -114,7 +122,34 @@ const TABLE: [(Hook, &[&str], Handler); 13] = [
         &["socket_set_option", "socket_setopt"],
         options::socket_set_option,
     ),
+    (Hook::Fsockopen, &["fsockopen"], fsockopen),
+    (Hook::Pfsockopen, &["pfsockopen"], pfsockopen),
+    (
+        Hook::StreamSocketClient,
+        &["stream_socket_client"],
+        stream_socket_client,
+    ),
+    (
+        Hook::StreamSocketSendto,
+        &["stream_socket_sendto"],
+        streams::stream_socket_sendto,
+    ),
 ];
+
+unsafe extern "C" fn fsockopen(ex: *mut ExecuteData, rv: *mut Zval) {
+    // SAFETY: forwarded from the engine.
+    unsafe { streams::sockets_api_call(Hook::Fsockopen, ex, rv) }
+}
+
+unsafe extern "C" fn pfsockopen(ex: *mut ExecuteData, rv: *mut Zval) {
+    // SAFETY: forwarded from the engine.
+    unsafe { streams::sockets_api_call(Hook::Pfsockopen, ex, rv) }
+}
+
+unsafe extern "C" fn stream_socket_client(ex: *mut ExecuteData, rv: *mut Zval) {
+    // SAFETY: forwarded from the engine.
+    unsafe { streams::sockets_api_call(Hook::StreamSocketClient, ex, rv) }
+}
 
 /// The saved original handlers, indexed by `Hook as usize` (0: not hooked).
 static ORIGINALS: [AtomicUsize; TABLE.len()] = [const { AtomicUsize::new(0) }; TABLE.len()];

@@ -16,6 +16,7 @@ mod options;
 mod php;
 mod sendmsg;
 mod sockets;
+mod streams;
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
@@ -40,6 +41,11 @@ pub enum Action {
         msg: &'static str,
         /// The sockguard reason.
         reason: String,
+    },
+    /// Fail with an E_WARNING and `false`, for functions without an errno slot.
+    Fail {
+        /// The warning text.
+        message: String,
     },
     /// Report mode: log the would-be denial, then run the original untouched.
     Report {
@@ -88,6 +94,14 @@ unsafe fn finish(hook: Hook, ex: *mut ExecuteData, rv: *mut Zval, action: Action
         } => {
             php::socket_error(socket, msg, libc::EACCES, &reason);
             drop(reason);
+            // SAFETY: `rv` is the engine's return slot for this call.
+            if let Some(rv) = unsafe { rv.as_mut() } {
+                rv.set_bool(false);
+            }
+        }
+        Action::Fail { message } => {
+            php::warning(&message);
+            drop(message);
             // SAFETY: `rv` is the engine's return slot for this call.
             if let Some(rv) = unsafe { rv.as_mut() } {
                 rv.set_bool(false);

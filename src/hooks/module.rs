@@ -26,6 +26,7 @@ use super::{
     ffi::{module_registry, zend_ini_string_ex, zend_sockets_globals, zend_unregister_ini_entries},
     functions,
     php::{self, SOCKETS},
+    streams,
 };
 use crate::{
     api,
@@ -139,10 +140,8 @@ extern "C" fn minit(_type: c_int, module_number: c_int) -> c_int {
     let started = catch_unwind(AssertUnwindSafe(|| {
         IniEntryDef::register(ini_table(), module_number);
         find_sockets_ext();
-        let missing = functions::install();
-        if std::env::var_os("SG_DEBUG").is_some() {
-            eprintln!("sg: missing={missing:?} ce={:?}", SOCKETS.socket_ce());
-        }
+        functions::install();
+        streams::install();
         refresh_config(true);
     }));
     match started {
@@ -155,14 +154,20 @@ extern "C" fn minit(_type: c_int, module_number: c_int) -> c_int {
 }
 
 extern "C" fn mshutdown(_type: c_int, module_number: c_int) -> c_int {
-    let _ = catch_unwind(functions::uninstall);
+    let _ = catch_unwind(|| {
+        streams::uninstall();
+        functions::uninstall();
+    });
     // SAFETY: unregisters the entries this module registered in MINIT.
     unsafe { zend_unregister_ini_entries(module_number) };
     0
 }
 
 extern "C" fn rinit(_type: c_int, _module_number: c_int) -> c_int {
-    let _ = catch_unwind(|| refresh_config(false));
+    let _ = catch_unwind(|| {
+        streams::reset_request_state();
+        refresh_config(false);
+    });
     0
 }
 

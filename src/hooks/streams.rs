@@ -1,0 +1,699 @@
+//! Stream transports: every factory in PHP's transport table (tcp, udp,
+//! unix, udg, and ext/openssl's ssl, tls, tlsv1.x, sslv*) is replaced by one
+//! that calls the original and then gives the new stream a guard copy of its
+//! ops whose `set_option` decides at STREAM_XPORT_OP_CONNECT(_ASYNC), BIND,
+//! LISTEN and ACCEPT. Every stream path in PHP (fsockopen,
+//! stream_socket_client/server, the http/ftp wrappers, mysqlnd, SoapClient)
+//! creates its socket here.
+//!
+//! A connect that is allowed gets the checked address in place of the host
+//! name (the name is never resolved a second time); ext/openssl took the name
+//! for SNI and peer verification at factory time, so TLS still verifies it.
+//! Before delegating, the stream gets its original ops back for good: php-src
+//! compares ops pointers (a udp stream must stay a udp stream), and after the
+//! connect nothing is left to decide at this layer. Denials fill in
+//! `outputs.error_text` and `error_code` as xp_socket.c does, so each caller
+//! reports them its own way ("Unable to connect to ... (sockguard: ...)").
+
+use std::{
+    cell::Cell,
+    ffi::{c_char, c_int, c_void, CStr},
+    net::IpAddr,
+    ptr,
+    sync::Mutex,
+};
+
+use ext_php_rs::{
+    alloc::{efree, estrdup},
+    ffi::{php_stream, php_stream_context, php_stream_ops, zend_hash_str_find},
+    types::ZendStr,
+};
+
+use super::{
+    ffi::{
+        _php_stream_xport_param_STREAM_XPORT_OP_ACCEPT as OP_ACCEPT,
+        _php_stream_xport_param_STREAM_XPORT_OP_BIND as OP_BIND,
+        _php_stream_xport_param_STREAM_XPORT_OP_CONNECT as OP_CONNECT,
+        _php_stream_xport_param_STREAM_XPORT_OP_CONNECT_ASYNC as OP_CONNECT_ASYNC,
+        _php_stream_xport_param_STREAM_XPORT_OP_LISTEN as OP_LISTEN, php_file_le_pstream,
+        php_file_le_stream, php_stream_context_get_option, php_stream_transport_factory,
+        php_stream_xport_get_hash, php_stream_xport_param,
+    },
+    php,
+};
+use crate::{
+    config::{Config, Mode, Outcome},
+    policy::{parse_target, Decision, Host, Reason, Transport},
+    runtime,
+};
+
+/// PHP_STREAM_OPTION_XPORT_API (php_streams.h).
+const PHP_STREAM_OPTION_XPORT_API: c_int = 7;
+/// PHP_STREAM_OPTION_RETURN_OK.
+const RETURN_OK: c_int = 0;
+/// STREAM_XPORT_SERVER (php_stream_transport.h): the factory makes a server.
+const STREAM_XPORT_SERVER: c_int = 1;
+
+type SetOption = unsafe extern "C" fn(*mut php_stream, c_int, c_int, *mut c_void) -> c_int;
+
+/// One transport's original factory.
+struct Factory {
+    name: Vec<u8>,
+    original: usize,
+}
+
+/// The guard ops made for one original ops table.
+struct Guard {
+    original: *const php_stream_ops,
+    client: *const php_stream_ops,
+    server: *const php_stream_ops,
+    transport: Result<Transport, String>,
+}
+// SAFETY: the pointers are to static ops tables (php-src's, or leaked copies)
+// that are never written after creation.
+unsafe impl Send for Guard {}
+
+static FACTORIES: Mutex<Vec<Factory>> = Mutex::new(Vec::new());
+static GUARDS: Mutex<Vec<Guard>> = Mutex::new(Vec::new());
+
+thread_local! {
+    /// Set while fsockopen/pfsockopen/stream_socket_client run: the Sockets
+    /// API, which `sockguard.paid_app=0` denies (URL wrappers stay allowed).
+    static IN_SOCKETS_API: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Runs `f` with the Sockets API flag set.
+pub fn as_sockets_api<R>(f: impl FnOnce() -> R) -> R {
+    IN_SOCKETS_API.with(|c| c.set(true));
+    let r = f();
+    IN_SOCKETS_API.with(|c| c.set(false));
+    r
+}
+
+/// Clears the Sockets API flag (a bailout may have skipped the reset).
+pub fn reset_request_state() {
+    IN_SOCKETS_API.with(|c| c.set(false));
+}
+
+/// The policy transport of a registered transport name.
+fn transport_named(name: &str) -> Result<Transport, String> {
+    match name.to_ascii_lowercase().as_str() {
+        "tcp" | "ssl" | "tls" | "sslv2" | "sslv3" | "tlsv1.0" | "tlsv1.1" | "tlsv1.2"
+        | "tlsv1.3" => Ok(Transport::Tcp),
+        "udp" => Ok(Transport::Udp),
+        "unix" => Ok(Transport::Unix),
+        "udg" => Ok(Transport::Udg),
+        other => Err(other.to_owned()),
+    }
+}
+
+/// Replaces every registered transport factory. Call after ext/openssl has
+/// registered its transports (the module entry depends on it).
+pub fn install() {
+    // SAFETY: the transport table is a persistent HashTable owned by the
+    // engine; MINIT runs before any request uses it.
+    let Some(table) = (unsafe { php_stream_xport_get_hash().as_mut() }) else {
+        return;
+    };
+    let names: Vec<Vec<u8>> = table
+        .iter()
+        .filter_map(|(key, _)| match key {
+            ext_php_rs::types::ArrayKey::String(s) => Some(s.into_bytes()),
+            ext_php_rs::types::ArrayKey::Str(s) => Some(s.as_bytes().to_vec()),
+            ext_php_rs::types::ArrayKey::ZendString(s) => Some(s.as_bytes().to_vec()),
+            ext_php_rs::types::ArrayKey::Long(_) => None,
+        })
+        .collect();
+    let Ok(mut factories) = FACTORIES.lock() else {
+        return;
+    };
+    for name in names {
+        // SAFETY: the key exists; the value is an IS_PTR zval holding the factory.
+        let slot = unsafe { zend_hash_str_find(table, name.as_ptr().cast(), name.len()) };
+        // SAFETY: as above.
+        let Some(slot) = (unsafe { slot.as_mut() }) else {
+            continue;
+        };
+        // SAFETY: transport table values are IS_PTR zvals.
+        let current = unsafe { slot.value.ptr } as usize;
+        if current == 0 || current == guarded_factory as *const () as usize {
+            continue;
+        }
+        factories.retain(|f| f.name != name);
+        factories.push(Factory {
+            name,
+            original: current,
+        });
+        slot.value.ptr = guarded_factory as *mut c_void;
+    }
+}
+
+/// Puts the original factories back.
+pub fn uninstall() {
+    // SAFETY: as in `install`; MSHUTDOWN runs after the last request.
+    let Some(table) = (unsafe { php_stream_xport_get_hash().as_mut() }) else {
+        return;
+    };
+    let Ok(mut factories) = FACTORIES.lock() else {
+        return;
+    };
+    for f in factories.drain(..) {
+        // SAFETY: as in `install`.
+        if let Some(slot) =
+            unsafe { zend_hash_str_find(table, f.name.as_ptr().cast(), f.name.len()).as_mut() }
+        {
+            // SAFETY: IS_PTR zval.
+            if unsafe { slot.value.ptr } as usize == guarded_factory as *const () as usize {
+                slot.value.ptr = f.original as *mut c_void;
+            }
+        }
+    }
+}
+
+fn original_factory(proto: &[u8]) -> Option<php_stream_transport_factory> {
+    let factories = FACTORIES.lock().ok()?;
+    let f = factories
+        .iter()
+        .find(|f| f.name.eq_ignore_ascii_case(proto))?;
+    // SAFETY: only live factory function pointers are stored.
+    Some(unsafe { std::mem::transmute::<usize, php_stream_transport_factory>(f.original) })
+}
+
+/// The guard ops for `original` (made on first use, kept for the process).
+fn guard_ops(
+    original: *const php_stream_ops,
+    transport_name: &str,
+    server: bool,
+) -> Option<*const php_stream_ops> {
+    let mut guards = GUARDS.lock().ok()?;
+    if let Some(g) = guards.iter().find(|g| g.original == original) {
+        return Some(if server { g.server } else { g.client });
+    }
+    // SAFETY: `original` is the ops table the original factory installed.
+    let base = unsafe { original.as_ref()? };
+    let copy = |set_option: SetOption| {
+        // SAFETY: php_stream_ops is plain data (function pointers and a label).
+        let mut ops: php_stream_ops = unsafe { ptr::read(base) };
+        ops.set_option = Some(set_option);
+        Box::leak(Box::new(ops)) as *const php_stream_ops
+    };
+    let guard = Guard {
+        original,
+        client: copy(client_set_option),
+        server: copy(server_set_option),
+        transport: transport_named(transport_name),
+    };
+    let ops = if server { guard.server } else { guard.client };
+    guards.push(guard);
+    Some(ops)
+}
+
+/// (original ops, transport) of a guarded stream.
+fn guard_of(
+    ops: *const php_stream_ops,
+) -> Option<(*const php_stream_ops, Result<Transport, String>)> {
+    let guards = GUARDS.lock().ok()?;
+    guards
+        .iter()
+        .find(|g| g.client == ops || g.server == ops)
+        .map(|g| (g.original, g.transport.clone()))
+}
+
+/// The transport of a stream with its original ops (after connect).
+pub fn transport_of_stream(stream: &php_stream) -> Option<Transport> {
+    let guards = GUARDS.lock().ok()?;
+    let g = guards
+        .iter()
+        .find(|g| g.original == stream.ops || g.client == stream.ops)?;
+    g.transport.clone().ok()
+}
+
+unsafe extern "C" fn guarded_factory(
+    proto: *const c_char,
+    protolen: usize,
+    resourcename: *const c_char,
+    resourcenamelen: usize,
+    persistent_id: *const c_char,
+    options: c_int,
+    flags: c_int,
+    timeout: *mut libc::timeval,
+    context: *mut php_stream_context,
+) -> *mut php_stream {
+    // SAFETY: the engine passes `protolen` readable bytes.
+    let proto_bytes = unsafe { std::slice::from_raw_parts(proto.cast::<u8>(), protolen) };
+    let Some(Some(original)) = original_factory(proto_bytes) else {
+        return ptr::null_mut();
+    };
+    // SAFETY: the arguments are the engine's, passed on unchanged.
+    let stream = unsafe {
+        original(
+            proto,
+            protolen,
+            resourcename,
+            resourcenamelen,
+            persistent_id,
+            options,
+            flags,
+            timeout,
+            context,
+        )
+    };
+    if super::is_off() {
+        return stream;
+    }
+    // SAFETY: the original factory returned a live stream or NULL.
+    if let Some(s) = unsafe { stream.as_mut() } {
+        let name = String::from_utf8_lossy(proto_bytes);
+        if let Some(ops) = guard_ops(s.ops, &name, flags & STREAM_XPORT_SERVER != 0) {
+            s.ops = ops;
+        }
+    }
+    stream
+}
+
+/// Fills in a denial the way xp_socket.c reports a failed operation.
+fn fail(xparam: &mut php_stream_xport_param, reason: &str) -> c_int {
+    if xparam.want_errortext() != 0 {
+        xparam.outputs.error_text = ZendStr::new(&format!("sockguard: {reason}"), false).into_raw();
+    }
+    xparam.outputs.error_code = libc::EACCES;
+    xparam.outputs.returncode = -1;
+    RETURN_OK
+}
+
+/// A context option as a string, if set to one.
+fn context_string(stream: &php_stream, wrapper: &CStr, option: &CStr) -> Option<Option<String>> {
+    // SAFETY: `ctx` is the stream's context resource or NULL.
+    let ctx = unsafe { stream.ctx.as_ref()? };
+    let context = ctx.ptr.cast::<php_stream_context>();
+    // SAFETY: a context resource holds a php_stream_context.
+    let zv = unsafe {
+        php_stream_context_get_option(context, wrapper.as_ptr(), option.as_ptr()).as_ref()?
+    };
+    Some(zv.str().map(str::to_owned))
+}
+
+/// Splits "host:port" or "[v6]:port" as xp_socket.c does (first colon);
+/// the port is `None` when it is not a decimal number.
+fn split_host_port(name: &str) -> (&str, Option<u16>) {
+    let (host, port) = match name.strip_prefix('[').and_then(|r| r.split_once("]:")) {
+        Some((host, port)) => (host, port),
+        None => name.split_once(':').unwrap_or((name, "")),
+    };
+    (host, port.parse().ok())
+}
+
+/// What an allowed connect should be told to connect to.
+struct Pinned(Option<String>);
+
+/// Decides a connect of a guarded stream to `name` ("host:port" or a path).
+fn decide_connect(
+    config: &Config,
+    stream: &php_stream,
+    transport: Transport,
+    name: &str,
+) -> Result<(Vec<IpAddr>, Pinned), Reason> {
+    let policy = config.policy.as_ref().map_err(Clone::clone)?;
+    if !config.paid_app && IN_SOCKETS_API.with(Cell::get) {
+        return Err(Reason::NotPaid);
+    }
+    if let Some(bindto) = context_string(stream, c"socket", c"bindto") {
+        // Only the wildcard address with port 0 (a no-op) may be bound.
+        let bindto = bindto.unwrap_or_default();
+        let (host, port) = split_host_port(&bindto);
+        let wildcard = port == Some(0)
+            && (host.is_empty()
+                || crate::policy::parse_host(host)
+                    .is_ok_and(|(h, _)| matches!(h, Host::Ip(ip) if ip.is_unspecified())));
+        if !wildcard {
+            return Err(Reason::Bind {
+                addr: host.to_owned(),
+                port: port.unwrap_or(0),
+            });
+        }
+    }
+    let scheme = match transport {
+        Transport::Unix => "unix",
+        Transport::Udg => "udg",
+        Transport::Udp => "udp",
+        Transport::Tcp | Transport::Raw => "tcp",
+    };
+    let target =
+        parse_target(&format!("{scheme}://{name}")).map_err(|e| Reason::target(name, &e))?;
+    let port = target.port.unwrap_or(0);
+    match policy.decide(&target.host, port, transport, runtime::resolver()) {
+        Decision::Deny(reason) => Err(reason),
+        Decision::Allow { addrs } => {
+            let pinned = match (&target.host, addrs.first()) {
+                (Host::Ip(_) | Host::Name(_), Some(IpAddr::V4(v4))) => Some(format!("{v4}:{port}")),
+                (Host::Ip(_) | Host::Name(_), Some(IpAddr::V6(v6))) => Some(match &target.zone {
+                    Some(z) => format!("[{v6}%{z}]:{port}"),
+                    None => format!("[{v6}]:{port}"),
+                }),
+                _ => None,
+            };
+            Ok((addrs, Pinned(pinned)))
+        }
+    }
+}
+
+/// The set_option of guarded client streams.
+unsafe extern "C" fn client_set_option(
+    stream: *mut php_stream,
+    option: c_int,
+    value: c_int,
+    ptrparam: *mut c_void,
+) -> c_int {
+    // SAFETY: forwarded from the engine.
+    unsafe { guarded_set_option(stream, option, value, ptrparam, false) }
+}
+
+/// The set_option of guarded server streams (stream_socket_server).
+unsafe extern "C" fn server_set_option(
+    stream: *mut php_stream,
+    option: c_int,
+    value: c_int,
+    ptrparam: *mut c_void,
+) -> c_int {
+    // SAFETY: forwarded from the engine.
+    unsafe { guarded_set_option(stream, option, value, ptrparam, true) }
+}
+
+/// What the guard does with one xport operation.
+enum Step {
+    /// Restore the original ops and delegate, with `name` in place of the
+    /// requested one when set.
+    Delegate(Option<String>),
+    /// Report mode: log, restore and delegate unchanged.
+    Report(String),
+    /// Fail the operation with this reason.
+    Deny(String),
+}
+
+unsafe fn guarded_set_option(
+    stream: *mut php_stream,
+    option: c_int,
+    value: c_int,
+    ptrparam: *mut c_void,
+    server: bool,
+) -> c_int {
+    // SAFETY: the engine passes the stream whose ops led here.
+    let Some(s) = (unsafe { stream.as_mut() }) else {
+        return -1;
+    };
+    let Some((original_ops, transport)) = guard_of(s.ops) else {
+        return -1;
+    };
+    // SAFETY: original ops tables are static.
+    let Some(original_set) = (unsafe { (*original_ops).set_option }) else {
+        return -1;
+    };
+    let xparam = if option == PHP_STREAM_OPTION_XPORT_API {
+        // SAFETY: for XPORT_API, ptrparam is a php_stream_xport_param.
+        unsafe { ptrparam.cast::<php_stream_xport_param>().as_mut() }
+    } else {
+        None
+    };
+    let Some(xparam) = xparam else {
+        // Not an xport operation: delegate, keeping the guard.
+        let guard_ops = s.ops;
+        s.ops = original_ops;
+        // SAFETY: forwarded.
+        let r = unsafe { original_set(stream, option, value, ptrparam) };
+        // SAFETY: the stream is still alive after its own set_option.
+        unsafe { (*stream).ops = guard_ops };
+        return r;
+    };
+    let op = xparam.op;
+    let step = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        decide_step(s, xparam, op, transport, server)
+    }))
+    .unwrap_or_else(|_| Step::Deny("internal error; the connection is denied".to_owned()));
+    match step {
+        Step::Deny(reason) => fail(xparam, &reason),
+        Step::Report(line) => {
+            php::log(&line);
+            drop(line);
+            s.ops = original_ops;
+            // SAFETY: forwarded.
+            unsafe { original_set(stream, option, value, ptrparam) }
+        }
+        Step::Delegate(pinned) => {
+            s.ops = original_ops;
+            let Some(pinned) = pinned else {
+                // SAFETY: forwarded.
+                return unsafe { original_set(stream, option, value, ptrparam) };
+            };
+            let (name, namelen) = (xparam.inputs.name, xparam.inputs.namelen);
+            let copy = estrdup(pinned.as_bytes());
+            xparam.inputs.name = copy;
+            xparam.inputs.namelen = pinned.len();
+            drop(pinned);
+            // SAFETY: forwarded, with our own name buffer alive across the call.
+            let r = unsafe { original_set(stream, option, value, ptrparam) };
+            xparam.inputs.name = name;
+            xparam.inputs.namelen = namelen;
+            // SAFETY: `copy` came from estrdup above.
+            unsafe { efree(copy.cast()) };
+            r
+        }
+    }
+}
+
+fn decide_step(
+    s: &php_stream,
+    xparam: &php_stream_xport_param,
+    op: u32,
+    transport: Result<Transport, String>,
+    server: bool,
+) -> Step {
+    let config = runtime::current();
+    if config.mode == Mode::Off {
+        return Step::Delegate(None);
+    }
+    let name = if xparam.inputs.name.is_null() {
+        String::new()
+    } else {
+        // SAFETY: inputs.name holds namelen bytes for the name-taking ops.
+        String::from_utf8_lossy(unsafe {
+            std::slice::from_raw_parts(xparam.inputs.name.cast::<u8>(), xparam.inputs.namelen)
+        })
+        .into_owned()
+    };
+    let mut pinned = None;
+    let verdict = match op {
+        OP_CONNECT | OP_CONNECT_ASYNC => match transport {
+            Ok(t) => decide_connect(&config, s, t, &name).map(|(addrs, p)| {
+                pinned = p.0;
+                addrs
+            }),
+            Err(name) => Err(Reason::Transport { name }),
+        },
+        OP_BIND | OP_LISTEN | OP_ACCEPT if server => Err(Reason::Listen),
+        OP_LISTEN | OP_ACCEPT => Err(Reason::Listen),
+        OP_BIND => {
+            let (host, port) = split_host_port(&name);
+            Err(Reason::Bind {
+                addr: host.to_owned(),
+                port: port.unwrap_or(0),
+            })
+        }
+        _ => return Step::Delegate(None),
+    };
+    match config.enforce(verdict) {
+        Outcome::Allow(_) => Step::Delegate(pinned),
+        Outcome::Deny(reason) => Step::Deny(reason.to_string()),
+        Outcome::Report(reason) => Step::Report(format!(
+            "sockguard: would deny a stream connection to {name}: {reason} [{}]",
+            reason.code()
+        )),
+    }
+}
+
+/// fsockopen, pfsockopen and stream_socket_client: the original runs with
+/// the Sockets API flag set, so the transport guard can apply
+/// `sockguard.paid_app` and report the denial in the function's own words.
+///
+/// # Safety
+/// `ex` and `rv` must be the frame and return slot the engine passed in.
+pub unsafe fn sockets_api_call(
+    hook: super::functions::Hook,
+    ex: *mut ext_php_rs::zend::ExecuteData,
+    rv: *mut ext_php_rs::types::Zval,
+) {
+    // SAFETY: forwarded.
+    as_sockets_api(|| unsafe { super::functions::call_original(hook, ex, rv) });
+}
+
+/// `atoi` as php_network_parse_network_address_with_port applies it to a
+/// port, stored in a `short` and sent with htons.
+fn atoi_port(text: &str) -> u16 {
+    let t = text.trim_start();
+    let (neg, digits) = match t.as_bytes().first() {
+        Some(b'-') => (true, &t[1..]),
+        Some(b'+') => (false, &t[1..]),
+        _ => (false, t),
+    };
+    let mut n: i64 = 0;
+    for b in digits.bytes().take_while(u8::is_ascii_digit) {
+        n = (n * 10 + i64::from(b - b'0')) % (1 << 32);
+    }
+    let n = if neg { -n } else { n };
+    (n as i32 as i16) as u16
+}
+
+/// Splits a stream_socket_sendto target the way PHP does ("[v6]:port" or
+/// "host:port", first colon); `None` where PHP would fail to parse it.
+fn split_sendto_target(target: &str) -> Option<(&str, u16)> {
+    if let Some(rest) = target.strip_prefix('[') {
+        let (host, after) = rest.split_once(']')?;
+        return Some((host, atoi_port(after.strip_prefix(':')?)));
+    }
+    let (host, port) = target.split_once(':')?;
+    Some((host, atoi_port(port)))
+}
+
+/// Decides a stream_socket_sendto target; `Ok(Some(pinned))` to send there.
+pub fn decide_sendto(stream: &php_stream, target: &str) -> Option<Result<Option<String>, Reason>> {
+    let transport = transport_of_stream(stream)?;
+    let (host, port) = split_sendto_target(target)?;
+    let config = runtime::current();
+    let verdict = (|| {
+        let policy = config.policy.as_ref().map_err(Clone::clone)?;
+        let (host, zone) = crate::policy::parse_host(host).map_err(|e| Reason::target(host, &e))?;
+        match policy.decide(&host, port, transport, runtime::resolver()) {
+            Decision::Deny(r) => Err(r),
+            Decision::Allow { addrs } => Ok(addrs.first().map(|a| match (a, &zone) {
+                (IpAddr::V4(v4), _) => format!("{v4}:{port}"),
+                (IpAddr::V6(v6), Some(z)) => format!("[{v6}%{z}]:{port}"),
+                (IpAddr::V6(v6), None) => format!("[{v6}]:{port}"),
+            })),
+        }
+    })();
+    Some(verdict)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sendto_targets_split_like_php() {
+        assert_eq!(split_sendto_target("10.0.0.1:53"), Some(("10.0.0.1", 53)));
+        assert_eq!(split_sendto_target("[::1]:53"), Some(("::1", 53)));
+        assert_eq!(split_sendto_target("host:65561"), Some(("host", 25)));
+        assert_eq!(split_sendto_target("host:-1"), Some(("host", 65535)));
+        assert_eq!(split_sendto_target("host:53abc"), Some(("host", 53)));
+        assert_eq!(split_sendto_target("nohost"), None);
+        assert_eq!(split_sendto_target("[::1]53"), None);
+    }
+
+    #[test]
+    fn bind_addresses_split_like_xp_socket() {
+        assert_eq!(split_host_port("0.0.0.0:0"), ("0.0.0.0", Some(0)));
+        assert_eq!(split_host_port("[::]:8080"), ("::", Some(8080)));
+        assert_eq!(split_host_port("127.0.0.1"), ("127.0.0.1", None));
+        assert_eq!(split_host_port(":0"), ("", Some(0)));
+    }
+
+    #[test]
+    fn transport_names_map_to_tcp_udp_unix_udg() {
+        assert_eq!(transport_named("tlsv1.3"), Ok(Transport::Tcp));
+        assert_eq!(transport_named("udp"), Ok(Transport::Udp));
+        assert_eq!(transport_named("udg"), Ok(Transport::Udg));
+        assert_eq!(transport_named("sctp"), Err("sctp".to_owned()));
+    }
+}
+
+/// The php_stream behind a resource zval, if it is a stream.
+fn stream_of(zv: &ext_php_rs::types::Zval) -> Option<&php_stream> {
+    // SAFETY: the type tag is checked before the resource is read; stream
+    // resources hold a php_stream.
+    unsafe {
+        if zv.get_type() != ext_php_rs::flags::DataType::Resource {
+            return None;
+        }
+        let res = zv.value.res.as_ref()?;
+        if res.type_ != php_file_le_stream() && res.type_ != php_file_le_pstream() {
+            return None;
+        }
+        res.ptr.cast::<php_stream>().as_ref()
+    }
+}
+
+/// stream_socket_sendto(resource $socket, string $data, int $flags = 0, string $address = "")
+pub unsafe extern "C" fn stream_socket_sendto(
+    ex: *mut ext_php_rs::zend::ExecuteData,
+    rv: *mut ext_php_rs::types::Zval,
+) {
+    use super::{ffi::zend_parse_parameters, functions::Hook, run, Action};
+    const HOOK: Hook = Hook::StreamSocketSendto;
+    if super::is_off() {
+        // SAFETY: forwarded from the engine.
+        return unsafe { super::functions::call_original(HOOK, ex, rv) };
+    }
+    let mut zstream: *mut ext_php_rs::ffi::zval = ptr::null_mut();
+    let (mut data, mut data_len): (*mut c_char, usize) = (ptr::null_mut(), 0);
+    let mut flags: ext_php_rs::ffi::zend_long = 0;
+    let (mut addr, mut addr_len): (*mut c_char, usize) = (ptr::null_mut(), 0);
+    // SAFETY: "rs|ls" takes zval**, char**, size_t*, zend_long*, char**, size_t*.
+    let ok = unsafe {
+        zend_parse_parameters(
+            (*ex).This.u2.num_args,
+            c"rs|ls".as_ptr(),
+            &mut zstream,
+            &mut data,
+            &mut data_len,
+            &mut flags,
+            &mut addr,
+            &mut addr_len,
+        )
+    } == 0;
+    if !ok {
+        return;
+    }
+    // SAFETY: forwarded from the engine.
+    unsafe {
+        run(HOOK, ex, rv, || {
+            if addr_len == 0 {
+                return Action::Original;
+            }
+            // SAFETY: ZPP filled these from live arguments.
+            let (Some(stream), target) = (
+                zstream.as_ref().and_then(stream_of),
+                std::slice::from_raw_parts(addr.cast::<u8>(), addr_len),
+            ) else {
+                return Action::Original;
+            };
+            let target =
+                String::from_utf8_lossy(target.split(|b| *b == 0).next().unwrap_or_default())
+                    .into_owned();
+            let Some(verdict) = decide_sendto(stream, &target) else {
+                return Action::Original;
+            };
+            let mut pinned = None;
+            let verdict = verdict.map(|p| {
+                pinned = p;
+                Vec::new()
+            });
+            let config = runtime::current();
+            match config.enforce(verdict) {
+                Outcome::Allow(_) => {
+                    if let (Some(p), Some(slot)) = (pinned, (*ex).zend_call_arg(3)) {
+                        let _ = slot.set_string(&p, false);
+                    }
+                    Action::Original
+                }
+                Outcome::Deny(reason) => Action::Fail {
+                    message: format!("Unable to send to {target} (sockguard: {reason})"),
+                },
+                Outcome::Report(reason) => Action::Report {
+                    line: format!(
+                        "sockguard: would deny stream_socket_sendto({target}): {reason} [{}]",
+                        reason.code()
+                    ),
+                },
+            }
+        });
+    }
+}
