@@ -23,6 +23,8 @@ const EXTRA_BINDINGS: &[&str] = &[
     "_php_stream_xport_param.*",
     "php_stream_context_get_option",
     "php_file_le_stream",
+    "zend_update_property_string",
+    "zend_read_property",
     "php_file_le_pstream",
 ];
 

@@ -14,7 +14,7 @@ use ext_php_rs::{
     zend::ExecuteData,
 };
 
-use super::{options, sockets, streams};
+use super::{options, soap, sockets, streams};
 
 /// The C signature of a PHP function's implementation.
 pub type Handler = unsafe extern "C" fn(*mut ExecuteData, *mut Zval);
@@ -57,10 +57,12 @@ pub enum Hook {
     StreamSocketClient,
     /// stream_socket_sendto
     StreamSocketSendto,
+    /// SoapClient::__doRequest
+    SoapDoRequest,
 }
 
 /// (hook, PHP names, replacement handler).
-const TABLE: [(Hook, &[&str], Handler); 17] = [
+const TABLE: [(Hook, &[&str], Handler); 18] = [
     (
         Hook::SocketCreate,
         &["socket_create"],
@@ -134,6 +136,11 @@ const TABLE: [(Hook, &[&str], Handler); 17] = [
         &["stream_socket_sendto"],
         streams::stream_socket_sendto,
     ),
+    (
+        Hook::SoapDoRequest,
+        &["soapclient::__dorequest"],
+        soap::soap_do_request,
+    ),
 ];
 
 unsafe extern "C" fn fsockopen(ex: *mut ExecuteData, rv: *mut Zval) {
@@ -182,17 +189,27 @@ pub unsafe fn call_original(hook: Hook, ex: *mut ExecuteData, rv: *mut Zval) {
     }
 }
 
-/// Looks up an internal function by (lowercase) name in CG(function_table).
+/// Looks up an internal function by lowercase name in CG(function_table),
+/// or a method as "class::method" in its class's function table.
 fn find_internal(name: &str) -> Option<&'static mut zend_function> {
-    // SAFETY: compiler globals exist from engine startup; the function table
-    // is persistent and only changes at module (un)registration, which does
-    // not run concurrently with MINIT/MSHUTDOWN.
-    let func = unsafe {
-        let cg = ext_php_rs_compiler_globals();
-        let table = (*cg).function_table;
-        if table.is_null() {
-            return None;
+    let (table, name) = match name.split_once("::") {
+        Some((class, method)) => {
+            // SAFETY: a registered class entry lives as long as its module.
+            let ce = unsafe { find_class(class).as_mut()? };
+            (std::ptr::addr_of_mut!(ce.function_table), method)
         }
+        // SAFETY: compiler globals exist from engine startup.
+        None => (
+            unsafe { (*ext_php_rs_compiler_globals()).function_table },
+            name,
+        ),
+    };
+    if table.is_null() {
+        return None;
+    }
+    // SAFETY: the function tables are persistent and only change at module
+    // (un)registration, which does not run concurrently with MINIT/MSHUTDOWN.
+    let func = unsafe {
         zend_hash_str_find_ptr_lc(table, name.as_ptr().cast(), name.len()).cast::<zend_function>()
     };
     // SAFETY: entries of the function table are zend_function values that

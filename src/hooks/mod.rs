@@ -15,6 +15,7 @@ pub mod module;
 mod options;
 mod php;
 mod sendmsg;
+mod soap;
 mod sockets;
 mod streams;
 

@@ -80,6 +80,14 @@ thread_local! {
     /// Set while fsockopen/pfsockopen/stream_socket_client run: the Sockets
     /// API, which `sockguard.paid_app=0` denies (URL wrappers stay allowed).
     static IN_SOCKETS_API: Cell<bool> = const { Cell::new(false) };
+    /// The last stream denial, for callers that drop the error text
+    /// (SoapClient reports only "Could not connect to host").
+    static LAST_DENIAL: std::cell::RefCell<Option<String>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Takes the reason of the last stream denial on this thread, if any.
+pub fn take_last_denial() -> Option<String> {
+    LAST_DENIAL.with(|d| d.borrow_mut().take())
 }
 
 /// Runs `f` with the Sockets API flag set.
@@ -93,6 +101,7 @@ pub fn as_sockets_api<R>(f: impl FnOnce() -> R) -> R {
 /// Clears the Sockets API flag (a bailout may have skipped the reset).
 pub fn reset_request_state() {
     IN_SOCKETS_API.with(|c| c.set(false));
+    LAST_DENIAL.with(|d| d.borrow_mut().take());
 }
 
 /// The policy transport of a registered transport name.
@@ -430,7 +439,11 @@ unsafe fn guarded_set_option(
     }))
     .unwrap_or_else(|_| Step::Deny("internal error; the connection is denied".to_owned()));
     match step {
-        Step::Deny(reason) => fail(xparam, &reason),
+        Step::Deny(reason) => {
+            let r = fail(xparam, &reason);
+            LAST_DENIAL.with(|d| *d.borrow_mut() = Some(reason));
+            r
+        }
         Step::Report(line) => {
             php::log(&line);
             drop(line);
