@@ -43,7 +43,7 @@ use super::{
 };
 use crate::{
     config::{Config, Mode, Outcome},
-    policy::{parse_target, Decision, Host, Reason, Transport},
+    policy::{Decision, Host, Reason, Transport},
     runtime,
 };
 
@@ -312,8 +312,6 @@ fn split_host_port(name: &str) -> (&str, Option<u16>) {
     (host, port.parse().ok())
 }
 
-/// What an allowed connect should be told to connect to.
-struct Pinned(Option<String>);
 
 /// Decides a connect of a guarded stream to `name` ("host:port" or a path).
 fn decide_connect(
@@ -321,7 +319,7 @@ fn decide_connect(
     stream: &php_stream,
     transport: Transport,
     name: &str,
-) -> Result<(Vec<IpAddr>, Pinned), Reason> {
+) -> Result<(Option<String>, Vec<IpAddr>), Reason> {
     let policy = config.policy.as_ref().map_err(Clone::clone)?;
     if !config.paid_app && IN_SOCKETS_API.with(Cell::get) {
         return Err(Reason::NotPaid);
@@ -341,29 +339,36 @@ fn decide_connect(
             });
         }
     }
-    let scheme = match transport {
-        Transport::Unix => "unix",
-        Transport::Udg => "udg",
-        Transport::Udp => "udp",
-        Transport::Tcp | Transport::Raw => "tcp",
-    };
-    let target =
-        parse_target(&format!("{scheme}://{name}")).map_err(|e| Reason::target(name, &e))?;
-    let port = target.port.unwrap_or(0);
-    match policy.decide(&target.host, port, transport, runtime::resolver()) {
-        Decision::Deny(reason) => Err(reason),
-        Decision::Allow { addrs } => {
-            let pinned = match (&target.host, addrs.first()) {
-                (Host::Ip(_) | Host::Name(_), Some(IpAddr::V4(v4))) => Some(format!("{v4}:{port}")),
-                (Host::Ip(_) | Host::Name(_), Some(IpAddr::V6(v6))) => Some(match &target.zone {
-                    Some(z) => format!("[{v6}%{z}]:{port}"),
-                    None => format!("[{v6}]:{port}"),
-                }),
-                _ => None,
-            };
-            Ok((addrs, Pinned(pinned)))
+    let (host, zone, port) = match transport {
+        Transport::Unix | Transport::Udg => (Host::Path(name.to_owned()), None, None),
+        Transport::Tcp | Transport::Udp | Transport::Raw => {
+            crate::policy::parse_host_port(name).map_err(|e| Reason::target(name, &e))?
         }
+    };
+    let port = port.unwrap_or(0);
+    let addrs = match policy.decide(&host, port, transport, runtime::resolver()) {
+        Decision::Deny(reason) => return Err(reason),
+        Decision::Allow { addrs } => addrs,
+    };
+    let pinned = pinned_name(name, &host, zone.as_deref(), addrs.first(), port);
+    Ok((pinned, addrs))
+}
+
+/// The "host:port" to connect to in place of `name`, or `None` when `name`
+/// already is a plain IP literal that every resolver reads the same way.
+fn pinned_name(name: &str, host: &Host, zone: Option<&str>, first: Option<&IpAddr>, port: u16) -> Option<String> {
+    if matches!(host, Host::Path(_)) {
+        return None;
     }
+    let literal = name.strip_prefix('[').map_or_else(|| name.split(':').next(), |r| r.split(']').next());
+    if literal.is_some_and(|l| l.parse::<IpAddr>().is_ok()) && first.is_some_and(|a| Some(*a) == literal.and_then(|l| l.parse().ok())) {
+        return None;
+    }
+    Some(match (first?, zone) {
+        (IpAddr::V4(v4), _) => format!("{v4}:{port}"),
+        (IpAddr::V6(v6), Some(z)) => format!("[{v6}%{z}]:{port}"),
+        (IpAddr::V6(v6), None) => format!("[{v6}]:{port}"),
+    })
 }
 
 /// The set_option of guarded client streams.
@@ -485,19 +490,18 @@ fn decide_step(
         return Step::Delegate(None);
     }
     let name = if xparam.inputs.name.is_null() {
-        String::new()
+        std::borrow::Cow::Borrowed("")
     } else {
         // SAFETY: inputs.name holds namelen bytes for the name-taking ops.
         String::from_utf8_lossy(unsafe {
             std::slice::from_raw_parts(xparam.inputs.name.cast::<u8>(), xparam.inputs.namelen)
         })
-        .into_owned()
     };
     let mut pinned = None;
     let verdict = match op {
         OP_CONNECT | OP_CONNECT_ASYNC => match transport {
-            Ok(t) => decide_connect(&config, s, t, &name).map(|(addrs, p)| {
-                pinned = p.0;
+            Ok(t) => decide_connect(&config, s, t, &name).map(|(p, addrs)| {
+                pinned = p;
                 addrs
             }),
             Err(name) => Err(Reason::Transport { name }),

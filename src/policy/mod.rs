@@ -30,7 +30,7 @@ pub use embedded::{embedded_v4, Embedded, Embedding};
 pub use google::{GoogleRanges, RangesError};
 pub use ranges::{RowKind, SpecialRange};
 pub use rules::{PortRange, Rule, RuleError, RuleSet, RuleTarget};
-pub use target::{parse_host, parse_target, Host, Target, TargetError, Transport};
+pub use target::{parse_host, parse_host_port, parse_target, Host, Target, TargetError, Transport};
 
 use rules::HostMatch;
 use target::escape_truncated;

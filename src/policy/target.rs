@@ -221,12 +221,7 @@ pub fn parse_target(s: &str) -> Result<Target, TargetError> {
         });
     }
 
-    if rest.contains('\0') {
-        return Err(TargetError::NulByte);
-    }
-    let (host, port) = split_host_port(rest)?;
-    let (host, zone) = parse_host(host)?;
-    let port = port.map(parse_port).transpose()?;
+    let (host, zone, port) = parse_host_port(rest)?;
     Ok(Target {
         transport,
         tls,
@@ -235,6 +230,22 @@ pub fn parse_target(s: &str) -> Result<Target, TargetError> {
         port,
         zone,
     })
+}
+
+/// Parses the `host:port` part of a TCP/UDP target (what a transport
+/// receives once `scheme://` is split off): the host, its IPv6 zone, and
+/// the port if one was given.
+///
+/// # Errors
+/// As [`parse_target`], for everything after the scheme.
+pub fn parse_host_port(rest: &str) -> Result<(Host, Option<String>, Option<u16>), TargetError> {
+    if rest.contains('\0') {
+        return Err(TargetError::NulByte);
+    }
+    let (host, port) = split_host_port(rest)?;
+    let (host, zone) = parse_host(host)?;
+    let port = port.map(parse_port).transpose()?;
+    Ok((host, zone, port))
 }
 
 /// Splits off `scheme://` the way `php_stream_xport_create` does.
