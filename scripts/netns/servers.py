@@ -45,13 +45,22 @@ async def http(reader, writer):
     sslobj = writer.get_extra_info("ssl_object")
     sni = f" sni={SNI.pop(id(sslobj), None)}" if sslobj is not None else ""
     try:
+        request = await asyncio.wait_for(reader.readline(), 10)
         while True:
             line = await asyncio.wait_for(reader.readline(), 10)
             if line in (b"\r\n", b"\n", b""):
                 break
+        parts = request.decode("latin-1").split()
+        path = parts[1] if len(parts) > 1 else "/"
         body = f"hello from {local_name(writer)}{sni}\n".encode()
+        if path.startswith("/redirect?to="):
+            # /redirect?to=URL answers 302 to URL.
+            head = f"HTTP/1.1 302 Found\r\nLocation: {path[len('/redirect?to='):]}\r\n"
+        else:
+            head = "HTTP/1.1 200 OK\r\n"
         writer.write(
-            b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nConnection: close\r\n"
+            head.encode()
+            + b"Content-Type: text/plain\r\nConnection: close\r\n"
             + f"Content-Length: {len(body)}\r\n\r\n".encode()
             + body
         )

@@ -14,7 +14,7 @@ use ext_php_rs::{
     zend::ExecuteData,
 };
 
-use super::{options, soap, sockets, streams};
+use super::{curl, options, soap, sockets, streams};
 
 /// The C signature of a PHP function's implementation.
 pub type Handler = unsafe extern "C" fn(*mut ExecuteData, *mut Zval);
@@ -59,10 +59,22 @@ pub enum Hook {
     StreamSocketSendto,
     /// SoapClient::__doRequest
     SoapDoRequest,
+    /// curl_init
+    CurlInit,
+    /// curl_copy_handle
+    CurlCopyHandle,
+    /// curl_reset
+    CurlReset,
+    /// curl_exec
+    CurlExec,
+    /// curl_multi_add_handle
+    CurlMultiAddHandle,
+    /// curl_error
+    CurlError,
 }
 
 /// (hook, PHP names, replacement handler).
-const TABLE: [(Hook, &[&str], Handler); 18] = [
+const TABLE: [(Hook, &[&str], Handler); 24] = [
     (
         Hook::SocketCreate,
         &["socket_create"],
@@ -141,6 +153,20 @@ const TABLE: [(Hook, &[&str], Handler); 18] = [
         &["soapclient::__dorequest"],
         soap::soap_do_request,
     ),
+    (Hook::CurlInit, &["curl_init"], curl::curl_init),
+    (
+        Hook::CurlCopyHandle,
+        &["curl_copy_handle"],
+        curl::curl_copy_handle,
+    ),
+    (Hook::CurlReset, &["curl_reset"], curl::curl_reset),
+    (Hook::CurlExec, &["curl_exec"], curl::curl_exec),
+    (
+        Hook::CurlMultiAddHandle,
+        &["curl_multi_add_handle"],
+        curl::curl_multi_add_handle,
+    ),
+    (Hook::CurlError, &["curl_error"], curl::curl_error),
 ];
 
 unsafe extern "C" fn fsockopen(ex: *mut ExecuteData, rv: *mut Zval) {

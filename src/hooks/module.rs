@@ -23,6 +23,7 @@ use ext_php_rs::{
 };
 
 use super::{
+    curl,
     ffi::{module_registry, zend_ini_string_ex, zend_sockets_globals, zend_unregister_ini_entries},
     functions,
     php::{self, SOCKETS},
@@ -142,6 +143,7 @@ extern "C" fn minit(_type: c_int, module_number: c_int) -> c_int {
         find_sockets_ext();
         functions::install();
         streams::install();
+        curl::init();
         refresh_config(true);
     }));
     match started {
@@ -166,6 +168,7 @@ extern "C" fn mshutdown(_type: c_int, module_number: c_int) -> c_int {
 extern "C" fn rinit(_type: c_int, _module_number: c_int) -> c_int {
     let _ = catch_unwind(|| {
         streams::reset_request_state();
+        curl::reset_request_state();
         refresh_config(false);
     });
     0

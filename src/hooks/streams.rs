@@ -312,7 +312,6 @@ fn split_host_port(name: &str) -> (&str, Option<u16>) {
     (host, port.parse().ok())
 }
 
-
 /// Decides a connect of a guarded stream to `name` ("host:port" or a path).
 fn decide_connect(
     config: &Config,
@@ -356,12 +355,22 @@ fn decide_connect(
 
 /// The "host:port" to connect to in place of `name`, or `None` when `name`
 /// already is a plain IP literal that every resolver reads the same way.
-fn pinned_name(name: &str, host: &Host, zone: Option<&str>, first: Option<&IpAddr>, port: u16) -> Option<String> {
+fn pinned_name(
+    name: &str,
+    host: &Host,
+    zone: Option<&str>,
+    first: Option<&IpAddr>,
+    port: u16,
+) -> Option<String> {
     if matches!(host, Host::Path(_)) {
         return None;
     }
-    let literal = name.strip_prefix('[').map_or_else(|| name.split(':').next(), |r| r.split(']').next());
-    if literal.is_some_and(|l| l.parse::<IpAddr>().is_ok()) && first.is_some_and(|a| Some(*a) == literal.and_then(|l| l.parse().ok())) {
+    let literal = name
+        .strip_prefix('[')
+        .map_or_else(|| name.split(':').next(), |r| r.split(']').next());
+    if literal.is_some_and(|l| l.parse::<IpAddr>().is_ok())
+        && first.is_some_and(|a| Some(*a) == literal.and_then(|l| l.parse().ok()))
+    {
         return None;
     }
     Some(match (first?, zone) {
