@@ -74,7 +74,7 @@ fn check(target: &str, port: i64, transport: &str) -> CheckResult {
         return deny(Reason::NotPaid);
     }
     let port = parsed.port.unwrap_or(0);
-    match policy.decide(&parsed.host, port, parsed.transport, runtime::resolver()) {
+    match policy.decide(&parsed.host, port, parsed.transport, &*runtime::resolver()) {
         Decision::Allow { addrs } => CheckResult {
             allowed: true,
             code: None,

@@ -8,8 +8,11 @@
 
 use std::{fmt, net::IpAddr, time::Duration};
 
+use std::sync::{Arc, Mutex};
+
 use crate::{
     policy::{Policy, Reason, Settings},
+    resolve::{parse_resolver_spec, AnyLookup, CachingResolver, DnsLookup, SystemLookup},
     sockopts::{self, SockOpt},
     stats,
 };
@@ -168,6 +171,32 @@ pub struct Config {
     pub policy: Result<Policy, Reason>,
     /// Problems found in the settings, to be shown as warnings.
     pub problems: Vec<String>,
+    /// The resolver `sockguard.resolver` names, with its cache.
+    pub resolver: Arc<CachingResolver<AnyLookup>>,
+}
+
+/// The process-wide resolver for a server list (empty: the system
+/// resolver), so that every configuration naming the same servers shares
+/// one cache.
+fn resolver_for(servers: Vec<std::net::IpAddr>) -> Arc<CachingResolver<AnyLookup>> {
+    static RESOLVERS: Mutex<Vec<(Vec<std::net::IpAddr>, Arc<CachingResolver<AnyLookup>>)>> =
+        Mutex::new(Vec::new());
+    let make = |servers: &Vec<std::net::IpAddr>| {
+        Arc::new(CachingResolver::new(if servers.is_empty() {
+            AnyLookup::System(SystemLookup)
+        } else {
+            AnyLookup::Dns(DnsLookup::new(servers.clone()))
+        }))
+    };
+    let Ok(mut resolvers) = RESOLVERS.lock() else {
+        return make(&servers);
+    };
+    if let Some((_, r)) = resolvers.iter().find(|(s, _)| *s == servers) {
+        return Arc::clone(r);
+    }
+    let r = make(&servers);
+    resolvers.push((servers, Arc::clone(&r)));
+    r
 }
 
 /// Parses a php.ini boolean the way `zend_ini_parse_bool` does.
@@ -259,7 +288,9 @@ impl Config {
             problems.push(format!("{reason}; every connection is denied"));
         }
 
+        let servers = parse_resolver_spec(values.get(RESOLVER)).unwrap_or_default();
         Config {
+            resolver: resolver_for(servers),
             mode,
             paid_app: ini_bool(values.get(PAID_APP)),
             app_id,
@@ -284,13 +315,10 @@ impl Config {
                 error: format!("cannot read {ranges_file}: {e}"),
             })?)
         };
-        let resolver = values.get(RESOLVER).trim();
-        if !resolver.is_empty() && resolver != "system" {
-            return Err(Reason::Config {
-                setting: RESOLVER.name,
-                error: format!("resolver \"{resolver}\" is not supported yet (system)"),
-            });
-        }
+        parse_resolver_spec(values.get(RESOLVER)).map_err(|error| Reason::Config {
+            setting: RESOLVER.name,
+            error,
+        })?;
         Policy::new(&Settings {
             allow: values.get(ALLOW).to_owned(),
             deny: values.get(DENY).to_owned(),

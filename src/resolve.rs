@@ -1,6 +1,9 @@
 //! Name resolution for the policy: the system resolver (getaddrinfo through
-//! std) behind a process-wide cache. Entries live for their TTL (60 s for the
-//! system resolver, which reports none) and the cache is bounded.
+//! std) or hickory-resolver against the operator's DNS servers
+//! (`sockguard.resolver = dns:IP[,IP]`), behind a process-wide cache.
+//! Entries live for their TTL (60 s for the system resolver, which reports
+//! none) and the cache is bounded. A lookup never waits longer than
+//! [`DNS_TIMEOUT`].
 //!
 //! It does not decide anything: the policy asks it for addresses and checks
 //! every one of them.
@@ -68,6 +71,153 @@ impl Lookup for SystemLookup {
     }
 }
 
+/// Longest a `dns:` lookup may take before it fails (and the connect with it).
+pub const DNS_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// hickory-resolver asking the given servers over UDP, with TCP fallback.
+/// The runtime and resolver are made on first use, so a forking SAPI
+/// (php-fpm) builds them in each worker, after the fork.
+pub struct DnsLookup {
+    servers: Vec<IpAddr>,
+    state: std::sync::OnceLock<Option<(tokio::runtime::Runtime, hickory_resolver::TokioResolver)>>,
+}
+
+impl DnsLookup {
+    /// A resolver for `servers` (port 53).
+    pub fn new(servers: Vec<IpAddr>) -> Self {
+        Self {
+            servers,
+            state: std::sync::OnceLock::new(),
+        }
+    }
+
+    fn state(&self) -> Option<&(tokio::runtime::Runtime, hickory_resolver::TokioResolver)> {
+        self.state
+            .get_or_init(|| {
+                use hickory_resolver::{
+                    config::{NameServerConfig, ResolveHosts, ResolverConfig, ResolverOpts},
+                    net::runtime::TokioRuntimeProvider,
+                    Resolver,
+                };
+                let runtime = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .ok()?;
+                let config = ResolverConfig::from_name_servers(
+                    self.servers
+                        .iter()
+                        .map(|ip| NameServerConfig::udp_and_tcp(*ip))
+                        .collect(),
+                );
+                let mut opts = ResolverOpts::default();
+                opts.timeout = DNS_TIMEOUT;
+                opts.attempts = 1;
+                opts.cache_size = 0; // CachingResolver caches, bounded and shared
+                opts.use_hosts_file = ResolveHosts::Never;
+                let resolver = {
+                    let _guard = runtime.enter();
+                    Resolver::builder_with_config(config, TokioRuntimeProvider::default())
+                        .with_options(opts)
+                        .build()
+                        .ok()?
+                };
+                Some((runtime, resolver))
+            })
+            .as_ref()
+    }
+}
+
+impl Lookup for DnsLookup {
+    fn lookup_with_ttl(&self, name: &str) -> Result<(Vec<IpAddr>, Duration), ResolveError> {
+        let failed = |detail: String| ResolveError::Failed {
+            name: name.to_owned(),
+            detail,
+        };
+        let (runtime, resolver) = self
+            .state()
+            .ok_or_else(|| failed("the DNS resolver could not start".to_owned()))?;
+        // A trailing dot makes the name absolute: no search domains.
+        let fqdn = if name.ends_with('.') {
+            name.to_owned()
+        } else {
+            format!("{name}.")
+        };
+        let answer = runtime
+            .block_on(async {
+                tokio::time::timeout(DNS_TIMEOUT, resolver.lookup_ip(fqdn.as_str())).await
+            })
+            .map_err(|_| ResolveError::Timeout {
+                name: name.to_owned(),
+            })?;
+        let lookup = match answer {
+            Ok(lookup) => lookup,
+            Err(e) if e.is_no_records_found() || e.is_nx_domain() => {
+                return Err(ResolveError::NotFound {
+                    name: name.to_owned(),
+                })
+            }
+            Err(e) => return Err(failed(e.to_string())),
+        };
+        let addrs: Vec<IpAddr> = lookup.iter().collect();
+        if addrs.is_empty() {
+            return Err(ResolveError::NotFound {
+                name: name.to_owned(),
+            });
+        }
+        let ttl = lookup
+            .valid_until()
+            .saturating_duration_since(std::time::Instant::now());
+        Ok((addrs, ttl))
+    }
+}
+
+/// The resolver `sockguard.resolver` names.
+pub enum AnyLookup {
+    /// `system`
+    System(SystemLookup),
+    /// `dns:IP[,IP]`
+    Dns(DnsLookup),
+}
+
+impl Lookup for AnyLookup {
+    fn lookup_with_ttl(&self, name: &str) -> Result<(Vec<IpAddr>, Duration), ResolveError> {
+        match self {
+            AnyLookup::System(l) => l.lookup_with_ttl(name),
+            AnyLookup::Dns(l) => l.lookup_with_ttl(name),
+        }
+    }
+}
+
+/// Parses a `sockguard.resolver` value: `system` (or empty), or
+/// `dns:IP[,IP]` with IPv6 addresses bare or in brackets.
+///
+/// # Errors
+/// A message naming what is wrong.
+pub fn parse_resolver_spec(spec: &str) -> Result<Vec<IpAddr>, String> {
+    let spec = spec.trim();
+    if spec.is_empty() || spec.eq_ignore_ascii_case("system") {
+        return Ok(Vec::new());
+    }
+    let Some(list) = spec.strip_prefix("dns:") else {
+        return Err(format!("\"{spec}\" is neither system nor dns:IP[,IP]"));
+    };
+    let servers: Result<Vec<IpAddr>, String> = list
+        .split(',')
+        .map(str::trim)
+        .map(|ip| {
+            ip.trim_start_matches('[')
+                .trim_end_matches(']')
+                .parse::<IpAddr>()
+                .map_err(|_| format!("\"{ip}\" is not an IP address"))
+        })
+        .collect();
+    let servers = servers?;
+    if servers.is_empty() {
+        return Err("dns: needs at least one server".to_owned());
+    }
+    Ok(servers)
+}
+
 /// Cache counters, read by sockguard_stats().
 #[derive(Debug, Default)]
 pub struct CacheStats {
@@ -93,6 +243,15 @@ pub struct CachingResolver<L> {
 
 /// How long a failed lookup is remembered.
 const NEGATIVE_TTL: Duration = Duration::from_secs(5);
+
+impl<L> std::fmt::Debug for CachingResolver<L> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CachingResolver")
+            .field("hits", &self.stats.hits)
+            .field("misses", &self.stats.misses)
+            .finish_non_exhaustive()
+    }
+}
 
 impl<L: Lookup> CachingResolver<L> {
     /// Wraps `inner` with an empty cache.
@@ -236,6 +395,22 @@ mod tests {
             r.lookup(&format!("h{i}.test")).ok();
         }
         assert_eq!(r.len(), CACHE_CAPACITY);
+    }
+
+    #[test]
+    fn resolver_settings_parse() {
+        assert_eq!(parse_resolver_spec("system"), Ok(vec![]));
+        assert_eq!(parse_resolver_spec(""), Ok(vec![]));
+        assert_eq!(
+            parse_resolver_spec("dns:8.8.8.8, [2001:4860:4860::8888]"),
+            Ok(vec![
+                IpAddr::from([8, 8, 8, 8]),
+                "2001:4860:4860::8888".parse().expect("v6")
+            ])
+        );
+        assert!(parse_resolver_spec("dns:").is_err());
+        assert!(parse_resolver_spec("dns:resolver.example").is_err());
+        assert!(parse_resolver_spec("doh:https://x").is_err());
     }
 
     #[test]

@@ -5,11 +5,11 @@
 //! FPM pool's php_admin_value, say), so a request normally pays one
 //! comparison. Everything else asks [`current`].
 
-use std::{cell::RefCell, rc::Rc, sync::OnceLock};
+use std::{cell::RefCell, rc::Rc, sync::Arc};
 
 use crate::{
     config::{Config, IniValues},
-    resolve::{CachingResolver, SystemLookup},
+    resolve::{AnyLookup, CachingResolver},
 };
 
 thread_local! {
@@ -38,8 +38,8 @@ pub fn current() -> Rc<Config> {
     cached.unwrap_or_else(|| refresh(IniValues::defaults()).0)
 }
 
-/// The process-wide caching resolver.
-pub fn resolver() -> &'static CachingResolver<SystemLookup> {
-    static RESOLVER: OnceLock<CachingResolver<SystemLookup>> = OnceLock::new();
-    RESOLVER.get_or_init(|| CachingResolver::new(SystemLookup))
+/// The resolver of the configuration in force (shared by every
+/// configuration that names the same servers).
+pub fn resolver() -> Arc<CachingResolver<AnyLookup>> {
+    Arc::clone(&current().resolver)
 }

@@ -23,14 +23,18 @@ HTTP_PORTS = (80, 8080)
 TLS_PORTS = (443,)
 LINE_PORTS = (25, 53, 465, 587, 993, 995, 3306, 9000)
 UDP_PORTS = (53, 8053)
-DNS_ADDRESS = "127.0.0.53"
+DNS_ADDRESSES = ("127.0.0.53", "8.8.8.8")
 
 # SNI names seen by the TLS servers, by id() of the connection's SSLObject.
 SNI = {}
 
-# name -> list of A answers; each query takes the next, the last one repeats.
+# name -> (TTL, A answers): each query takes the next answer, the last one
+# repeats.
 DNS_A = {
-    "rebind.sockguard.test": ["93.184.216.34", "10.20.30.40"],
+    "rebind.sockguard.test": (0, ["93.184.216.34", "10.20.30.40"]),
+    "smtp.gmail.com": (2, ["142.250.4.108", "142.250.4.109"]),
+    "public.sockguard.test": (60, ["93.184.216.34"]),
+    "private.sockguard.test": (60, ["10.20.30.40"]),
 }
 
 
@@ -88,7 +92,9 @@ async def line_echo(reader, writer):
 
 
 class Dns(asyncio.DatagramProtocol):
-    """Just enough DNS: A queries for DNS_A names, NXDOMAIN for the rest."""
+    """Just enough DNS: A queries for DNS_A names, NXDOMAIN for the rest.
+    Datagrams too short to be DNS are echoed (the allowlist tests ping
+    8.8.8.8:53)."""
 
     def connection_made(self, transport):
         self.transport = transport
@@ -96,6 +102,7 @@ class Dns(asyncio.DatagramProtocol):
 
     def datagram_received(self, data, addr):
         if len(data) < 12:
+            self.transport.sendto(data, addr)
             return
         qid, _flags, qdcount = struct.unpack("!HHH", data[:6])
         pos, labels = 12, []
@@ -106,15 +113,18 @@ class Dns(asyncio.DatagramProtocol):
         question = data[12 : pos + 5]
         qtype = struct.unpack("!H", data[pos + 1 : pos + 3])[0] if pos + 3 <= len(data) else 0
         name = ".".join(labels).lower()
+        if os.environ.get("SG_DNS_DEBUG"):
+            print("dns", addr, qtype, name, data.hex(), file=sys.stderr, flush=True)
         answers = b""
         rcode = 3
         if name in DNS_A:
             rcode = 0
             if qtype == 1:
+                ttl, ips = DNS_A[name]
                 n = self.asked.get(name, 0)
                 self.asked[name] = n + 1
-                ip = DNS_A[name][min(n, len(DNS_A[name]) - 1)]
-                answers = struct.pack("!HHHIH", 0xC00C, 1, 1, 0, 4) + socket.inet_aton(ip)
+                ip = ips[min(n, len(ips) - 1)]
+                answers = struct.pack("!HHHIH", 0xC00C, 1, 1, ttl, 4) + socket.inet_aton(ip)
         flags = 0x8180 | rcode
         header = struct.pack("!HHHHHH", qid, flags, qdcount, 1 if answers else 0, 0, 0)
         self.transport.sendto(header + question + answers, addr)
@@ -172,8 +182,10 @@ async def main(state, addresses_file):
             servers.append(await asyncio.start_server(line_echo, sock=tcp_socket(family, port)))
     for address in namespace_addresses(addresses_file):
         for port in UDP_PORTS:
-            await loop.create_datagram_endpoint(Echo, sock=udp_socket(address, port))
-    await loop.create_datagram_endpoint(Dns, sock=udp_socket(DNS_ADDRESS, 53))
+            if not (port == 53 and address in DNS_ADDRESSES):
+                await loop.create_datagram_endpoint(Echo, sock=udp_socket(address, port))
+    for address in DNS_ADDRESSES:
+        await loop.create_datagram_endpoint(Dns, sock=udp_socket(address, 53))
     with open(os.path.join(state, "ready"), "w") as f:
         f.write("ready\n")
     await asyncio.Event().wait()

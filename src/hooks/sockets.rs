@@ -157,7 +157,7 @@ fn check_destination(
 ) -> Result<(Vec<IpAddr>, Option<String>), Reason> {
     let policy = config.policy.as_ref().map_err(Clone::clone)?;
     let (host, zone) = host_for_family(family, address)?;
-    let addrs = match policy.decide(&host, port, transport, runtime::resolver()) {
+    let addrs = match policy.decide(&host, port, transport, &*runtime::resolver()) {
         Decision::Allow { addrs } => addrs,
         Decision::Deny(reason) => return Err(reason),
     };
@@ -847,7 +847,7 @@ unsafe fn addrinfo_hook(hook: Hook, ex: *mut ExecuteData, rv: *mut Zval) {
                     }),
                     (Ok(t), Some((ip, port))) if connect => match &config.policy {
                         Ok(p) => p
-                            .check_addr(ip, port, t, runtime::resolver())
+                            .check_addr(ip, port, t, &*runtime::resolver())
                             .map(|()| vec![ip]),
                         Err(r) => Err(r.clone()),
                     },
