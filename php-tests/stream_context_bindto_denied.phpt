@@ -9,13 +9,15 @@ sockguard.mode=enforce
 --FILE--
 <?php
 require __DIR__ . '/inc/probe.inc';
-foreach (["0:0", "0.0.0.0:0", "[::]:0", "127.0.0.1:0", "0.0.0.0:8084"] as $bindto) {
+// "0" has no port: xp_socket.c binds nothing (Symfony's default).
+foreach (["0", "0:0", "0.0.0.0:0", "[::]:0", "127.0.0.1:0", "0.0.0.0:8084"] as $bindto) {
     $ctx = stream_context_create(["socket" => ["bindto" => $bindto]]);
     $c = @stream_socket_client("tcp://93.184.216.34:80", $errno, $errstr, 2, STREAM_CLIENT_CONNECT, $ctx);
     printf("%s %s %s\n", $bindto, $c ? "connected" : "denied", $errstr);
 }
 ?>
 --EXPECTF--
+0 connected 
 0:0 connected 
 0.0.0.0:0 connected 
 [::]:0 connected 

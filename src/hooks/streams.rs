@@ -309,6 +309,8 @@ fn split_host_port(name: &str) -> (&str, Option<u16>) {
         Some((host, port)) => (host, port),
         None => name.split_once(':').unwrap_or((name, "")),
     };
+    // xp_socket.c reads the port with atoi: "0abc" is 0 there. Only plain
+    // decimal is trusted here; anything else fails closed.
     (host, port.parse().ok())
 }
 
@@ -324,13 +326,21 @@ fn decide_connect(
         return Err(Reason::NotPaid);
     }
     if let Some(bindto) = context_string(stream, c"socket", c"bindto") {
-        // Only the wildcard address with port 0 (a no-op) may be bound.
+        // Only the wildcard address with port 0 (a no-op) may be bound. A
+        // value xp_socket.c cannot parse (no "host:port", e.g. Symfony's
+        // default "0") binds nothing.
         let bindto = bindto.unwrap_or_default();
         let (host, port) = split_host_port(&bindto);
-        let wildcard = port == Some(0)
-            && (host.is_empty()
-                || crate::policy::parse_host(host)
-                    .is_ok_and(|(h, _)| matches!(h, Host::Ip(ip) if ip.is_unspecified())));
+        let parsed_by_php = if bindto.starts_with('[') {
+            bindto.contains("]:")
+        } else {
+            bindto.contains(':')
+        };
+        let wildcard = !parsed_by_php
+            || port == Some(0)
+                && (host.is_empty()
+                    || crate::policy::parse_host(host)
+                        .is_ok_and(|(h, _)| matches!(h, Host::Ip(ip) if ip.is_unspecified())));
         if !wildcard {
             return Err(Reason::Bind {
                 addr: host.to_owned(),
