@@ -25,6 +25,9 @@ const EXTRA_BINDINGS: &[&str] = &[
     "php_file_le_stream",
     "zend_update_property_string",
     "zend_read_property",
+    "get_active_function_name",
+    "zend_get_executed_filename",
+    "zend_get_executed_lineno",
     "php_file_le_pstream",
 ];
 

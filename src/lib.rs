@@ -9,6 +9,7 @@
 #![deny(clippy::unwrap_used)]
 #![warn(clippy::undocumented_unsafe_blocks)]
 
+pub mod audit;
 pub mod config;
 pub mod policy;
 pub mod resolve;

@@ -165,14 +165,20 @@ fn decide(purpose: c_int, address: &CurlSockaddr) -> Result<(), (Reason, String)
         // FTP active mode: libcurl wants a listening socket.
         _ => Err(Reason::Listen),
     };
-    match config.enforce(verdict) {
+    let asked = super::Asked {
+        target: &target,
+        port: dest.map(|(_, p)| p),
+        transport: Some(if address.socktype == libc::SOCK_DGRAM {
+            "udp"
+        } else {
+            "tcp"
+        }),
+    };
+    match super::enforce(&config, verdict, &asked) {
         Outcome::Allow(_) => Ok(()),
         Outcome::Deny(reason) => Err((reason, target)),
         Outcome::Report(reason) => {
-            php::log(&format!(
-                "sockguard: would deny a curl connection to {target}: {reason} [{}]",
-                reason.code()
-            ));
+            php::log(&super::report_line(&target, &reason));
             Ok(())
         }
     }

@@ -56,6 +56,81 @@ pub enum Action {
     },
 }
 
+/// What the app asked for, for the audit log and report-mode lines.
+pub struct Asked<'a> {
+    /// The target as given.
+    pub target: &'a str,
+    /// Destination port, when there is one.
+    pub port: Option<u16>,
+    /// Transport name, when known.
+    pub transport: Option<&'a str>,
+}
+
+impl<'a> From<&'a str> for Asked<'a> {
+    fn from(target: &'a str) -> Self {
+        Asked {
+            target,
+            port: None,
+            transport: None,
+        }
+    }
+}
+
+impl<'a> From<&'a String> for Asked<'a> {
+    fn from(target: &'a String) -> Self {
+        Asked::from(target.as_str())
+    }
+}
+
+/// Applies the mode to a verdict (through [`crate::config::Config::enforce`])
+/// and writes denials and would-be denials to the audit log.
+pub fn enforce(
+    config: &crate::config::Config,
+    verdict: Result<Vec<std::net::IpAddr>, crate::policy::Reason>,
+    asked: &Asked<'_>,
+) -> crate::config::Outcome {
+    use crate::config::Outcome;
+    let outcome = config.enforce(verdict);
+    let (reason, action) = match &outcome {
+        Outcome::Allow(_) => return outcome,
+        Outcome::Deny(r) => (r, "deny"),
+        Outcome::Report(r) => (r, "report"),
+    };
+    if let Some(path) = &config.audit_log {
+        let (file, line) = php::executed_location();
+        let function = php::active_function();
+        let entry = crate::audit::Entry {
+            time: crate::audit::now(),
+            app_id: &config.app_id,
+            function: &function,
+            target: asked.target,
+            addresses: crate::audit::addresses_of(reason),
+            port: asked.port,
+            transport: asked.transport,
+            reason: reason.code(),
+            message: reason.to_string(),
+            action,
+            file: &file,
+            line,
+        };
+        if let Err(e) = crate::audit::write(path, &entry) {
+            php::log(&format!(
+                "sockguard: cannot write the audit log {path}: {e}"
+            ));
+        }
+    }
+    outcome
+}
+
+/// The error-log line of a would-be denial in report mode.
+pub fn report_line(target: &str, reason: &crate::policy::Reason) -> String {
+    format!(
+        "sockguard: would deny {}({target}): {reason} [{}]",
+        php::active_function(),
+        reason.code()
+    )
+}
+
 /// Whether hooks should step aside entirely.
 fn is_off() -> bool {
     runtime::current().mode == Mode::Off

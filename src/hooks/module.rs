@@ -170,6 +170,7 @@ extern "C" fn rinit(_type: c_int, _module_number: c_int) -> c_int {
         streams::reset_request_state();
         curl::reset_request_state();
         refresh_config(false);
+        streams::release_foreign_persistent(&runtime::current().app_id);
     });
     0
 }

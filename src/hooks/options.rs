@@ -61,7 +61,6 @@ fn php_accepts_value(mock: MockValue, value: &Zval) -> bool {
 
 /// Decides one option call.
 fn decide(
-    hook: Hook,
     socket: Socket,
     opt: SockOpt,
     access: Access,
@@ -91,9 +90,13 @@ fn decide(
             }
             Action::Done
         }
-        Handling::Refuse => match config.enforce(Err(Reason::Option {
-            name: opt.to_string(),
-        })) {
+        Handling::Refuse => match super::enforce(
+            &config,
+            Err(Reason::Option {
+                name: opt.to_string(),
+            }),
+            &super::Asked::from(opt.to_string().as_str()),
+        ) {
             Outcome::Allow(_) => Action::Original,
             Outcome::Deny(reason) => Action::SocketFail {
                 socket: Some(socket),
@@ -101,11 +104,7 @@ fn decide(
                 reason: reason.to_string(),
             },
             Outcome::Report(reason) => Action::Report {
-                line: format!(
-                    "sockguard: would deny {}({opt}): {reason} [{}]",
-                    hook.name(),
-                    reason.code()
-                ),
+                line: super::report_line(&opt.to_string(), &reason),
             },
         },
     }
@@ -146,14 +145,7 @@ pub unsafe extern "C" fn socket_get_option(ex: *mut ExecuteData, rv: *mut Zval) 
             else {
                 return Action::Original;
             };
-            decide(
-                HOOK,
-                socket,
-                SockOpt { level, option },
-                Access::Get,
-                None,
-                rv,
-            )
+            decide(socket, SockOpt { level, option }, Access::Get, None, rv)
         });
     }
 }
@@ -196,7 +188,6 @@ pub unsafe extern "C" fn socket_set_option(ex: *mut ExecuteData, rv: *mut Zval) 
                 return Action::Original;
             };
             decide(
-                HOOK,
                 socket,
                 SockOpt { level, option },
                 Access::Set,

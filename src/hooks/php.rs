@@ -157,3 +157,32 @@ pub fn strerror(errno: i32) -> String {
         .unwrap_or_default()
         .to_owned()
 }
+
+/// A C string from the engine, lossily as UTF-8 ("" for NULL).
+fn engine_str(p: *const std::ffi::c_char) -> String {
+    if p.is_null() {
+        return String::new();
+    }
+    // SAFETY: the engine returns NUL-terminated strings it keeps alive.
+    unsafe { std::ffi::CStr::from_ptr(p) }
+        .to_string_lossy()
+        .into_owned()
+}
+
+/// The PHP function running now (e.g. "fsockopen", "curl_exec").
+pub fn active_function() -> String {
+    // SAFETY: valid during a request; returns NULL outside one.
+    engine_str(unsafe { super::ffi::get_active_function_name() })
+}
+
+/// The script file and line being executed.
+pub fn executed_location() -> (String, u32) {
+    // SAFETY: valid during a request; the engine answers "[no active file]"
+    // and 0 outside one.
+    unsafe {
+        (
+            engine_str(super::ffi::zend_get_executed_filename()),
+            super::ffi::zend_get_executed_lineno(),
+        )
+    }
+}

@@ -4,7 +4,7 @@
 
 use ext_php_rs::{flags::DataType, types::Zval};
 
-use super::{functions::Hook, php::Socket, Action};
+use super::{php::Socket, Action};
 use crate::{policy::Reason, runtime};
 
 /// A zval read as an integer the way ext/sockets' conversions accept one.
@@ -36,12 +36,11 @@ fn passes_descriptors(control: &Zval) -> bool {
 
 /// Decides a socket_sendmsg call; on allow, a destination name is replaced
 /// in `message` by the checked address.
-pub fn check(hook: Hook, socket: Socket, message: &mut Zval) -> Action {
+pub fn check(socket: Socket, message: &mut Zval) -> Action {
     let config = runtime::current();
     let deny = |reason: Reason, target: &str| {
         super::sockets::act(
             &config,
-            hook,
             target,
             Some(socket),
             "Error in sendmsg",
@@ -98,7 +97,6 @@ pub fn check(hook: Hook, socket: Socket, message: &mut Zval) -> Action {
         },
     };
     let pinned = match super::sockets::check_socket_destination(
-        hook,
         socket,
         family,
         address.as_bytes(),

@@ -18,7 +18,7 @@ use super::{
     ffi::zend_parse_parameters,
     functions::Hook,
     php::{Socket, SOCKETS},
-    run, Action,
+    run, Action, Asked,
 };
 use crate::{
     config::{Config, Outcome},
@@ -181,27 +181,18 @@ fn check_destination(
     Ok((addrs, Some(pinned)))
 }
 
-/// The line report mode writes for a would-be denial.
-fn report_line(hook: Hook, target: &str, reason: &Reason) -> String {
-    format!(
-        "sockguard: would deny {}({target}): {reason} [{}]",
-        hook.name(),
-        reason.code()
-    )
-}
-
 /// Turns a verdict into an action: on allow, `allow` runs with the checked
 /// addresses; a denial fails the call with ext/sockets' `msg`.
-pub(super) fn act(
+pub(super) fn act<'a>(
     config: &Config,
-    hook: Hook,
-    target: &str,
+    asked: impl Into<Asked<'a>>,
     socket: Option<Socket>,
     msg: &'static str,
     verdict: Result<Vec<IpAddr>, Reason>,
     allow: impl FnOnce(Vec<IpAddr>) -> Action,
 ) -> Action {
-    match config.enforce(verdict) {
+    let asked = asked.into();
+    match super::enforce(config, verdict, &asked) {
         Outcome::Allow(addrs) => allow(addrs),
         Outcome::Deny(reason) => Action::SocketFail {
             socket,
@@ -209,7 +200,7 @@ pub(super) fn act(
             reason: reason.to_string(),
         },
         Outcome::Report(reason) => Action::Report {
-            line: report_line(hook, target, &reason),
+            line: super::report_line(asked.target, &reason),
         },
     }
 }
@@ -289,7 +280,6 @@ pub unsafe extern "C" fn socket_create(ex: *mut ExecuteData, rv: *mut Zval) {
             let target = format!("{domain}, {sotype}, {protocol}");
             act(
                 &config,
-                HOOK,
                 &target,
                 None,
                 "Unable to create socket",
@@ -340,7 +330,6 @@ pub unsafe extern "C" fn socket_create_pair(ex: *mut ExecuteData, rv: *mut Zval)
             let target = format!("{domain}, {sotype}, {protocol}");
             act(
                 &config,
-                HOOK,
                 &target,
                 None,
                 "Unable to create socket pair",
@@ -372,7 +361,6 @@ pub unsafe extern "C" fn socket_create_listen(ex: *mut ExecuteData, rv: *mut Zva
             let verdict = Err(not_paid(&config).unwrap_or(Reason::Listen));
             act(
                 &config,
-                HOOK,
                 &port.to_string(),
                 None,
                 "unable to listen on socket",
@@ -442,7 +430,6 @@ pub unsafe extern "C" fn socket_connect(ex: *mut ExecuteData, rv: *mut Zval) {
             let address = zpp_bytes(addr, addr_len);
             // SAFETY: argument 2 exists (ZPP required it).
             connect_like(
-                HOOK,
                 ex,
                 socket,
                 address,
@@ -458,7 +445,6 @@ pub unsafe extern "C" fn socket_connect(ex: *mut ExecuteData, rv: *mut Zval) {
 /// `Ok` with the checked literal to pass on in place of `address` (none for
 /// unix paths), or `Err` with the denial (or report) to carry out.
 pub(super) fn check_socket_destination(
-    hook: Hook,
     socket: Socket,
     family: i32,
     address: &[u8],
@@ -475,6 +461,7 @@ pub(super) fn check_socket_destination(
             })
             .and_then(|t| transport_of(family, t, 0))
     };
+    let transport_name = transport.as_ref().ok().map(|t| t.name());
     let mut pinned = None;
     let verdict = transport.and_then(|t| {
         check_destination(&config, family, t, address, port.unwrap_or(0)).map(|(addrs, p)| {
@@ -483,9 +470,18 @@ pub(super) fn check_socket_destination(
         })
     });
     let target = target_text(address, port);
-    match act(&config, hook, &target, Some(socket), msg, verdict, |_| {
-        Action::Original
-    }) {
+    match act(
+        &config,
+        Asked {
+            target: &target,
+            port,
+            transport: transport_name,
+        },
+        Some(socket),
+        msg,
+        verdict,
+        |_| Action::Original,
+    ) {
         Action::Original => Ok(pinned),
         other => Err(other),
     }
@@ -497,7 +493,6 @@ pub(super) fn check_socket_destination(
 /// # Safety
 /// `ex` must be the live frame of the call, with `address_arg` arguments.
 unsafe fn connect_like(
-    hook: Hook,
     ex: *mut ExecuteData,
     socket: Socket,
     address: &[u8],
@@ -505,7 +500,7 @@ unsafe fn connect_like(
     address_arg: usize,
     msg: &'static str,
 ) -> Action {
-    match check_socket_destination(hook, socket, socket.family(), address, port, msg) {
+    match check_socket_destination(socket, socket.family(), address, port, msg) {
         Ok(pinned) => {
             if let Some(p) = pinned {
                 // SAFETY: forwarded.
@@ -564,7 +559,6 @@ pub unsafe extern "C" fn socket_sendto(ex: *mut ExecuteData, rv: *mut Zval) {
             let address = zpp_bytes(addr, addr_len);
             // SAFETY: argument 5 exists (ZPP required it).
             connect_like(
-                HOOK,
                 ex,
                 socket,
                 address,
@@ -614,7 +608,6 @@ pub unsafe extern "C" fn socket_bind(ex: *mut ExecuteData, rv: *mut Zval) {
             // SAFETY: from a successful ZPP "s".
             let address = zpp_bytes(addr, addr_len);
             bind_like(
-                HOOK,
                 Some(socket),
                 socket.family(),
                 address,
@@ -630,7 +623,6 @@ pub unsafe extern "C" fn socket_bind(ex: *mut ExecuteData, rv: *mut Zval) {
 
 /// Binding is allowed only to the wildcard address with port 0 (a no-op).
 fn bind_like(
-    hook: Hook,
     socket: Option<Socket>,
     family: i32,
     address: &[u8],
@@ -653,7 +645,6 @@ fn bind_like(
     let target = target_text(address, Some(port));
     act(
         &config,
-        hook,
         &target,
         socket,
         "Unable to bind address",
@@ -699,7 +690,6 @@ pub unsafe extern "C" fn socket_listen(ex: *mut ExecuteData, rv: *mut Zval) {
             let config = runtime::current();
             act(
                 &config,
-                HOOK,
                 "",
                 Some(socket),
                 "unable to listen on socket",
@@ -733,7 +723,6 @@ pub unsafe extern "C" fn socket_accept(ex: *mut ExecuteData, rv: *mut Zval) {
             let config = runtime::current();
             act(
                 &config,
-                HOOK,
                 "",
                 Some(socket),
                 "unable to accept incoming connection",
@@ -777,7 +766,7 @@ pub unsafe extern "C" fn socket_sendmsg(ex: *mut ExecuteData, rv: *mut Zval) {
             let Some(message) = message.as_mut() else {
                 return Action::Original;
             };
-            super::sendmsg::check(HOOK, socket, message)
+            super::sendmsg::check(socket, message)
         });
     }
 }
@@ -861,9 +850,18 @@ unsafe fn addrinfo_hook(hook: Hook, ex: *mut ExecuteData, rv: *mut Zval) {
             let target = sockaddr.map_or_else(String::new, |(ip, port)| {
                 std::net::SocketAddr::new(ip, port).to_string()
             });
-            act(&config, hook, &target, None, msg, verdict, |_| {
-                Action::Original
-            })
+            act(
+                &config,
+                Asked {
+                    target: &target,
+                    port: sockaddr.map(|(_, p)| p),
+                    transport: None,
+                },
+                None,
+                msg,
+                verdict,
+                |_| Action::Original,
+            )
         });
     }
 }

@@ -74,6 +74,43 @@ struct Guard {
 unsafe impl Send for Guard {}
 
 static FACTORIES: Mutex<Vec<Factory>> = Mutex::new(Vec::new());
+
+/// Owner (app id) of every persistent stream this process opened, by its
+/// persistent id (pfsockopen, STREAM_CLIENT_PERSISTENT, mysqlnd p: hosts).
+static PERSISTENT_OWNERS: Mutex<Vec<(Vec<u8>, String)>> = Mutex::new(Vec::new());
+
+/// The persistent ids among `owners` that belong to another app than `app`.
+fn foreign_ids(owners: &[(Vec<u8>, String)], app: &str) -> Vec<Vec<u8>> {
+    owners
+        .iter()
+        .filter(|(_, owner)| owner != app)
+        .map(|(id, _)| id.clone())
+        .collect()
+}
+
+/// Closes the persistent streams of other apps before a request of `app`
+/// starts, so a persistent socket is never handed to another app (a
+/// process serves one app at a time; php-fpm pools never share processes,
+/// mod_php virtual hosts may).
+pub fn release_foreign_persistent(app: &str) {
+    let Ok(mut owners) = PERSISTENT_OWNERS.lock() else {
+        return;
+    };
+    let foreign = foreign_ids(&owners, app);
+    if foreign.is_empty() {
+        return;
+    }
+    // SAFETY: executor globals are live at request startup; deleting an
+    // entry runs the persistent-list destructor, which closes the stream.
+    unsafe {
+        let eg = ext_php_rs::ffi::ext_php_rs_executor_globals();
+        let list = std::ptr::addr_of_mut!((*eg).persistent_list);
+        for id in &foreign {
+            ext_php_rs::ffi::zend_hash_str_del(list, id.as_ptr().cast(), id.len());
+        }
+    }
+    owners.retain(|(id, _)| !foreign.contains(id));
+}
 static GUARDS: Mutex<Vec<Guard>> = Mutex::new(Vec::new());
 
 thread_local! {
@@ -269,6 +306,14 @@ unsafe extern "C" fn guarded_factory(
     };
     if super::is_off() {
         return stream;
+    }
+    if !stream.is_null() && !persistent_id.is_null() {
+        // SAFETY: a non-null persistent id is a NUL-terminated string.
+        let id = unsafe { CStr::from_ptr(persistent_id) }.to_bytes().to_vec();
+        if let Ok(mut owners) = PERSISTENT_OWNERS.lock() {
+            owners.retain(|(known, _)| *known != id);
+            owners.push((id, runtime::current().app_id.clone()));
+        }
     }
     // SAFETY: the original factory returned a live stream or NULL.
     if let Some(s) = unsafe { stream.as_mut() } {
@@ -516,6 +561,7 @@ fn decide_step(
             std::slice::from_raw_parts(xparam.inputs.name.cast::<u8>(), xparam.inputs.namelen)
         })
     };
+    let transport_label = transport.as_ref().ok().map(|t| t.name());
     let mut pinned = None;
     let verdict = match op {
         OP_CONNECT | OP_CONNECT_ASYNC => match transport {
@@ -536,13 +582,15 @@ fn decide_step(
         }
         _ => return Step::Delegate(None),
     };
-    match config.enforce(verdict) {
+    let asked = super::Asked {
+        target: &name,
+        port: split_host_port(&name).1,
+        transport: transport_label,
+    };
+    match super::enforce(&config, verdict, &asked) {
         Outcome::Allow(_) => Step::Delegate(pinned),
         Outcome::Deny(reason) => Step::Deny(reason.to_string()),
-        Outcome::Report(reason) => Step::Report(format!(
-            "sockguard: would deny a stream connection to {name}: {reason} [{}]",
-            reason.code()
-        )),
+        Outcome::Report(reason) => Step::Report(super::report_line(&name, &reason)),
     }
 }
 
@@ -633,6 +681,26 @@ mod tests {
     }
 
     #[test]
+    fn persistent_streams_of_other_apps_are_released() {
+        let owners = vec![
+            (b"pfsockopen__db:3306".to_vec(), "shop".to_owned()),
+            (
+                b"stream_socket_client__tcp://api:443".to_vec(),
+                "blog".to_owned(),
+            ),
+        ];
+        assert_eq!(
+            foreign_ids(&owners, "shop"),
+            vec![b"stream_socket_client__tcp://api:443".to_vec()]
+        );
+        assert_eq!(
+            foreign_ids(&owners, "blog"),
+            vec![b"pfsockopen__db:3306".to_vec()]
+        );
+        assert_eq!(foreign_ids(&owners, "other").len(), 2);
+    }
+
+    #[test]
     fn transport_names_map_to_tcp_udp_unix_udg() {
         assert_eq!(transport_named("tlsv1.3"), Ok(Transport::Tcp));
         assert_eq!(transport_named("udp"), Ok(Transport::Udp));
@@ -713,7 +781,12 @@ pub unsafe extern "C" fn stream_socket_sendto(
                 Vec::new()
             });
             let config = runtime::current();
-            match config.enforce(verdict) {
+            let asked = super::Asked {
+                target: &target,
+                port: split_sendto_target(&target).map(|(_, p)| p),
+                transport: None,
+            };
+            match super::enforce(&config, verdict, &asked) {
                 Outcome::Allow(_) => {
                     if let (Some(p), Some(slot)) = (pinned, (*ex).zend_call_arg(3)) {
                         let _ = slot.set_string(&p, false);
@@ -724,10 +797,7 @@ pub unsafe extern "C" fn stream_socket_sendto(
                     message: format!("Unable to send to {target} (sockguard: {reason})"),
                 },
                 Outcome::Report(reason) => Action::Report {
-                    line: format!(
-                        "sockguard: would deny stream_socket_sendto({target}): {reason} [{}]",
-                        reason.code()
-                    ),
+                    line: super::report_line(&target, &reason),
                 },
             }
         });
