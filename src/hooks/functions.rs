@@ -14,7 +14,7 @@ use ext_php_rs::{
     zend::ExecuteData,
 };
 
-use super::{curl, options, soap, sockets, streams};
+use super::{curl, ftp, options, soap, sockets, streams};
 
 /// The C signature of a PHP function's implementation.
 pub type Handler = unsafe extern "C" fn(*mut ExecuteData, *mut Zval);
@@ -71,10 +71,14 @@ pub enum Hook {
     CurlMultiAddHandle,
     /// curl_error
     CurlError,
+    /// ftp_connect
+    FtpConnect,
+    /// ftp_ssl_connect
+    FtpSslConnect,
 }
 
 /// (hook, PHP names, replacement handler).
-const TABLE: [(Hook, &[&str], Handler); 24] = [
+const TABLE: [(Hook, &[&str], Handler); 26] = [
     (
         Hook::SocketCreate,
         &["socket_create"],
@@ -167,6 +171,12 @@ const TABLE: [(Hook, &[&str], Handler); 24] = [
         curl::curl_multi_add_handle,
     ),
     (Hook::CurlError, &["curl_error"], curl::curl_error),
+    (Hook::FtpConnect, &["ftp_connect"], ftp::ftp_connect),
+    (
+        Hook::FtpSslConnect,
+        &["ftp_ssl_connect"],
+        ftp::ftp_ssl_connect,
+    ),
 ];
 
 unsafe extern "C" fn fsockopen(ex: *mut ExecuteData, rv: *mut Zval) {

@@ -11,6 +11,7 @@
 
 mod curl;
 pub mod ffi;
+mod ftp;
 mod functions;
 pub mod module;
 mod options;

@@ -4,7 +4,7 @@
 //! policy for phpinfo() and `php --ri sockguard`; MSHUTDOWN restores the
 //! original handlers.
 //!
-//! The entry declares ext/sockets, ext/openssl, ext/curl, mysqlnd and soap as
+//! The entry declares ext/sockets, ext/openssl, ext/curl, mysqlnd, soap and ftp as
 //! optional dependencies, so the engine starts them first whatever the order
 //! of the `extension=` lines, and their functions exist when MINIT swaps them.
 
@@ -39,7 +39,7 @@ use crate::{
 const MODULE_DEP_OPTIONAL: u8 = 3;
 
 /// The dependency list, NULL-terminated as the engine expects.
-struct Deps([zend_module_dep; 6]);
+struct Deps([zend_module_dep; 7]);
 // SAFETY: only pointers to static C strings; the engine reads them.
 unsafe impl Sync for Deps {}
 
@@ -58,6 +58,7 @@ static DEPS: Deps = Deps([
     optional(c"curl"),
     optional(c"mysqlnd"),
     optional(c"soap"),
+    optional(c"ftp"),
     zend_module_dep {
         name: ptr::null(),
         rel: ptr::null(),
@@ -91,10 +92,10 @@ fn ini_table() -> &'static [IniEntryDef] {
 fn read_ini() -> IniValues {
     IniValues(config::ALL.map(|s| {
         let mut exists = false;
+        let (name, len) = (s.name.as_ptr().cast(), s.name.len());
         // SAFETY: the name is a valid buffer of the given length; the engine
         // returns NULL or a NUL-terminated string it owns.
-        let value =
-            unsafe { zend_ini_string_ex(s.name.as_ptr().cast(), s.name.len(), 0, &mut exists) };
+        let value = unsafe { zend_ini_string_ex(name, len, 0, &mut exists) };
         if value.is_null() {
             return s.default.to_owned();
         }
