@@ -37,15 +37,27 @@ $cases = [
     ['IPv4-mapped IPv6 of a private address', '::ffff:10.20.30.40', 80],
 ];
 
-printf("%-40s %-22s %-10s %s\n", 'destination', 'without sockguard', 'sockguard', 'reason');
+printf("%-60s %-18s %-10s %s\n", 'destination (socket_connect)', 'without sockguard', 'sockguard', 'reason');
 foreach ($cases as [$label, $host, $port]) {
     [$result, $why] = with_sockguard($host, $port);
-    printf("%-40s %-22s %-10s %s\n", "$label ($host:$port)", without_sockguard($host, $port), $result, $why);
+    printf("%-60s %-18s %-10s %s\n", "$label ($host:$port)", without_sockguard($host, $port), $result, $why);
 }
 
 $listen = @socket_create_listen(8081);
 $why = preg_replace('/^.*\(sockguard: (.*)\)$/', '$1', error_get_last()['message'] ?? '');
-printf("%-40s %-22s %-10s %s\n", 'listen on port 8081', 'allowed', $listen ? 'listening' : 'denied', $why);
+printf("%-60s %-18s %-10s %s\n", 'listen on port 8081', 'allowed', $listen ? 'listening' : 'denied', $why);
+
+echo "\nThe same rules on every other path:\n";
+$body = @file_get_contents('http://10.20.30.40/');
+echo "file_get_contents('http://10.20.30.40/'): ", $body === false ? error_get_last()['message'] : $body, "\n";
+if (function_exists('curl_init')) {
+    $ch = curl_init('http://public.sockguard.test/redirect?to=http://169.254.169.254/');
+    curl_setopt_array($ch, [CURLOPT_RETURNTRANSFER => true, CURLOPT_FOLLOWLOCATION => true]);
+    $body = curl_exec($ch);
+    echo "curl, redirect to the metadata address: ", $body === false ? curl_error($ch) : $body, "\n";
+}
+$f = @fsockopen('public.sockguard.test', 80, $errno, $errstr, 2);
+echo "fsockopen('public.sockguard.test', 80): ", $f ? 'connected' : "$errno $errstr", "\n";
 
 echo "\nsockguard_check('smtp.gmail.com', 465):\n";
 print_r(sockguard_check('smtp.gmail.com', 465));
