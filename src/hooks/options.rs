@@ -17,7 +17,9 @@ use super::{
     ffi::zend_parse_parameters,
     functions::{call_original, Hook},
     php::{Socket, SOCKETS},
-    run, Action,
+    run,
+    sockets::{num_args, open_socket, parsed, step_aside},
+    Action,
 };
 use crate::{
     config::{Mode, Outcome},
@@ -112,88 +114,58 @@ fn decide(
 
 /// socket_get_option(Socket $socket, int $level, int $option)
 pub unsafe extern "C" fn socket_get_option(ex: *mut ExecuteData, rv: *mut Zval) {
-    const HOOK: Hook = Hook::SocketGetOption;
-    let ce = SOCKETS.socket_ce();
-    if super::is_off() || ce.is_null() {
-        // SAFETY: forwarded from the engine.
-        return unsafe { call_original(HOOK, ex, rv) };
-    }
-    let mut zsock: *mut zval = ptr::null_mut();
-    let (mut level, mut option): (zend_long, zend_long) = (0, 0);
-    // SAFETY: "Oll" takes zval**, the class entry and two zend_long pointers.
-    let ok = unsafe {
-        zend_parse_parameters(
-            (*ex).This.u2.num_args,
-            c"Oll".as_ptr(),
-            &mut zsock,
-            ce,
-            &mut level,
-            &mut option,
-        )
-    } == 0;
-    if !ok {
-        return;
-    }
     // SAFETY: forwarded from the engine.
-    unsafe {
-        run(HOOK, ex, rv, || {
-            // SAFETY: ZPP "O" stored a pointer to the live argument.
-            let Some(socket) = zsock
-                .as_ref()
-                .and_then(Socket::from_zval)
-                .filter(|s| s.fd() >= 0)
-            else {
-                return Action::Original;
-            };
-            decide(socket, SockOpt { level, option }, Access::Get, None, rv)
-        });
-    }
+    unsafe { option_call(Hook::SocketGetOption, Access::Get, ex, rv) }
 }
 
 /// socket_set_option(Socket $socket, int $level, int $option, $value)
 pub unsafe extern "C" fn socket_set_option(ex: *mut ExecuteData, rv: *mut Zval) {
-    const HOOK: Hook = Hook::SocketSetOption;
-    let ce = SOCKETS.socket_ce();
-    if super::is_off() || ce.is_null() {
+    // SAFETY: forwarded from the engine.
+    unsafe { option_call(Hook::SocketSetOption, Access::Set, ex, rv) }
+}
+
+/// Parses the arguments with php-src's spec ("Oll" for get, "Ollz" for
+/// set) and decides the call.
+///
+/// # Safety
+/// `ex` and `rv` must be the frame and return slot the engine passed in.
+unsafe fn option_call(hook: Hook, access: Access, ex: *mut ExecuteData, rv: *mut Zval) {
+    if step_aside() {
         // SAFETY: forwarded from the engine.
-        return unsafe { call_original(HOOK, ex, rv) };
+        return unsafe { call_original(hook, ex, rv) };
     }
+    let spec = match access {
+        Access::Get => c"Oll",
+        Access::Set => c"Ollz",
+    };
     let mut zsock: *mut zval = ptr::null_mut();
     let (mut level, mut option): (zend_long, zend_long) = (0, 0);
     let mut value: *mut zval = ptr::null_mut();
-    // SAFETY: "Ollz" takes zval**, the class entry, two zend_long pointers and zval**.
-    let ok = unsafe {
+    // SAFETY: both specs take zval**, the class entry and two zend_long
+    // pointers; "Ollz" also fills `value`, "Oll" leaves it unread.
+    let ok = parsed(unsafe {
         zend_parse_parameters(
-            (*ex).This.u2.num_args,
-            c"Ollz".as_ptr(),
+            num_args(ex),
+            spec.as_ptr(),
             &mut zsock,
-            ce,
+            SOCKETS.socket_ce(),
             &mut level,
             &mut option,
             &mut value,
         )
-    } == 0;
+    });
     if !ok {
         return;
     }
     // SAFETY: forwarded from the engine.
     unsafe {
-        run(HOOK, ex, rv, || {
-            // SAFETY: ZPP stored pointers to live arguments.
-            let Some(socket) = zsock
-                .as_ref()
-                .and_then(Socket::from_zval)
-                .filter(|s| s.fd() >= 0)
-            else {
+        run(hook, ex, rv, || {
+            let Some(socket) = open_socket(zsock) else {
                 return Action::Original;
             };
-            decide(
-                socket,
-                SockOpt { level, option },
-                Access::Set,
-                value.as_ref(),
-                rv,
-            )
+            // SAFETY: ZPP stored a pointer to the live argument (or none).
+            let value = value.as_ref();
+            decide(socket, SockOpt { level, option }, access, value, rv)
         });
     }
 }

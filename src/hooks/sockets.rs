@@ -30,7 +30,7 @@ use crate::{
 ///
 /// # Safety
 /// `ex` must be a live call frame.
-unsafe fn num_args(ex: *mut ExecuteData) -> u32 {
+pub(super) unsafe fn num_args(ex: *mut ExecuteData) -> u32 {
     // SAFETY: the engine stores the argument count in This.u2.
     unsafe { (*ex).This.u2.num_args }
 }
@@ -45,7 +45,7 @@ unsafe fn arg<'a>(ex: *mut ExecuteData, n: usize) -> Option<&'a mut Zval> {
 }
 
 /// Whether zend_parse_parameters succeeded (it threw otherwise).
-fn parsed(result: i32) -> bool {
+pub(super) fn parsed(result: i32) -> bool {
     result == 0
 }
 
@@ -371,10 +371,9 @@ pub unsafe extern "C" fn socket_create_listen(ex: *mut ExecuteData, rv: *mut Zva
     }
 }
 
-/// Parses a `Socket` first argument plus the rest of `spec`; returns the
-/// socket if parsing succeeded and it is still open. A closed socket goes to
-/// the original, which throws PHP's "has already been closed" Error.
-fn open_socket(zv: *mut zval) -> Option<Socket> {
+/// The `Socket` a ZPP "O" filled in, if it is still open. A closed socket
+/// goes to the original, which throws PHP's "has already been closed" Error.
+pub(super) fn open_socket(zv: *mut zval) -> Option<Socket> {
     // SAFETY: ZPP "O" stored a pointer to the live argument zval.
     let zv = unsafe { zv.as_ref()? };
     Socket::from_zval(zv).filter(|s| s.fd() >= 0)
@@ -385,7 +384,7 @@ fn socket_ce() -> *mut zend_class_entry {
 }
 
 /// Whether the hooks step aside: mode=off, or ext/sockets not found.
-fn step_aside() -> bool {
+pub(super) fn step_aside() -> bool {
     super::is_off() || socket_ce().is_null()
 }
 
@@ -661,18 +660,55 @@ fn bind_like(
 }
 
 pub unsafe extern "C" fn socket_listen(ex: *mut ExecuteData, rv: *mut Zval) {
-    const HOOK: Hook = Hook::SocketListen;
+    // SAFETY: forwarded from the engine.
+    unsafe {
+        deny_listening(
+            Hook::SocketListen,
+            ex,
+            rv,
+            c"O|l",
+            "unable to listen on socket",
+        )
+    }
+}
+
+pub unsafe extern "C" fn socket_accept(ex: *mut ExecuteData, rv: *mut Zval) {
+    // SAFETY: forwarded from the engine.
+    unsafe {
+        deny_listening(
+            Hook::SocketAccept,
+            ex,
+            rv,
+            c"O",
+            "unable to accept incoming connection",
+        )
+    }
+}
+
+/// socket_listen and socket_accept: listening is never allowed. `spec` is
+/// php-src's ZPP spec for the function ("O|l" or "O").
+///
+/// # Safety
+/// `ex` and `rv` must be the frame and return slot the engine passed in.
+unsafe fn deny_listening(
+    hook: Hook,
+    ex: *mut ExecuteData,
+    rv: *mut Zval,
+    spec: &std::ffi::CStr,
+    msg: &'static str,
+) {
     if step_aside() {
         // SAFETY: forwarded.
-        return unsafe { super::functions::call_original(HOOK, ex, rv) };
+        return unsafe { super::functions::call_original(hook, ex, rv) };
     }
     let mut zsock: *mut zval = ptr::null_mut();
     let mut backlog: zend_long = 0;
-    // SAFETY: "O|l" takes zval**, ce, zend_long*.
+    // SAFETY: both specs start with "O" (zval**, class entry); "O|l" also
+    // fills `backlog`, and "O" leaves the extra vararg unread.
     let ok = parsed(unsafe {
         zend_parse_parameters(
             num_args(ex),
-            c"O|l".as_ptr(),
+            spec.as_ptr(),
             &mut zsock,
             socket_ce(),
             &mut backlog,
@@ -683,52 +719,14 @@ pub unsafe extern "C" fn socket_listen(ex: *mut ExecuteData, rv: *mut Zval) {
     }
     // SAFETY: forwarded.
     unsafe {
-        run(HOOK, ex, rv, || {
+        run(hook, ex, rv, || {
             let Some(socket) = open_socket(zsock) else {
                 return Action::Original;
             };
             let config = runtime::current();
-            act(
-                &config,
-                "",
-                Some(socket),
-                "unable to listen on socket",
-                Err(Reason::Listen),
-                |_| Action::Original,
-            )
-        });
-    }
-}
-
-pub unsafe extern "C" fn socket_accept(ex: *mut ExecuteData, rv: *mut Zval) {
-    const HOOK: Hook = Hook::SocketAccept;
-    if step_aside() {
-        // SAFETY: forwarded.
-        return unsafe { super::functions::call_original(HOOK, ex, rv) };
-    }
-    let mut zsock: *mut zval = ptr::null_mut();
-    // SAFETY: "O" takes zval** and the class entry.
-    let ok = parsed(unsafe {
-        zend_parse_parameters(num_args(ex), c"O".as_ptr(), &mut zsock, socket_ce())
-    });
-    if !ok {
-        return;
-    }
-    // SAFETY: forwarded.
-    unsafe {
-        run(HOOK, ex, rv, || {
-            let Some(socket) = open_socket(zsock) else {
-                return Action::Original;
-            };
-            let config = runtime::current();
-            act(
-                &config,
-                "",
-                Some(socket),
-                "unable to accept incoming connection",
-                Err(Reason::Listen),
-                |_| Action::Original,
-            )
+            act(&config, "", Some(socket), msg, Err(Reason::Listen), |_| {
+                Action::Original
+            })
         });
     }
 }
