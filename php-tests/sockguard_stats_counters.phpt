@@ -38,7 +38,7 @@ var_dump(array_keys($s3));
 checked+2 allowed+2 denied+0
 checked+1 allowed+0 denied+1 blocked-range+1
 checked+2 allowed+1 denied+1 port-25+1
-array(7) {
+array(8) {
   [0]=>
   string(7) "checked"
   [1]=>
@@ -46,11 +46,13 @@ array(7) {
   [2]=>
   string(6) "denied"
   [3]=>
-  string(19) "resolver_cache_hits"
+  string(9) "reclaimed"
   [4]=>
-  string(21) "resolver_cache_misses"
+  string(19) "resolver_cache_hits"
   [5]=>
-  string(19) "resolver_cache_size"
+  string(21) "resolver_cache_misses"
   [6]=>
+  string(19) "resolver_cache_size"
+  [7]=>
   string(16) "denied_by_reason"
 }

@@ -140,6 +140,7 @@ pub fn sockguard_stats() -> Result<ZBox<ZendHashTable>, PhpException> {
         ("checked", stats::CHECKED.load(Ordering::Relaxed)),
         ("allowed", stats::ALLOWED.load(Ordering::Relaxed)),
         ("denied", stats::DENIED.load(Ordering::Relaxed)),
+        ("reclaimed", stats::RECLAIMED.load(Ordering::Relaxed)),
         (
             "resolver_cache_hits",
             resolver.stats.hits.load(Ordering::Relaxed),

@@ -12,6 +12,7 @@
 pub mod audit;
 pub mod config;
 pub mod policy;
+pub mod registry;
 pub mod resolve;
 pub mod runtime;
 pub mod sockopts;

@@ -155,8 +155,24 @@ pub enum Handling {
     Refuse,
 }
 
-/// Looks an option up by its PHP constant name (case-insensitive).
+/// Looks an option up by its PHP constant name (case-insensitive), or by
+/// number: `N` is option N at SOL_SOCKET and `L:N` option N at level L.
+///
+/// The numeric forms matter because php-fpm parses pool files after the
+/// extensions started, so an unquoted `SO_RCVBUF` there arrives as "8".
 pub fn by_name(name: &str) -> Option<SockOpt> {
+    if let Some((level, option)) = name.split_once(':') {
+        return Some(SockOpt {
+            level: level.trim().parse().ok()?,
+            option: option.trim().parse().ok()?,
+        });
+    }
+    if let Ok(option) = name.parse() {
+        return Some(SockOpt {
+            level: i64::from(SOL_SOCKET),
+            option,
+        });
+    }
     NAMES
         .iter()
         .find(|(n, _)| n.eq_ignore_ascii_case(name))
@@ -245,6 +261,14 @@ mod tests {
         assert_eq!(classify(o, Access::Set, &[o]), Handling::Os);
         let rcvbuf = by_name("SO_RCVBUF").expect("SO_RCVBUF");
         assert_eq!(classify(rcvbuf, Access::Get, &[rcvbuf]), Handling::Os);
+    }
+
+    #[test]
+    fn options_can_be_named_by_number() {
+        assert_eq!(by_name("8"), by_name("SO_RCVBUF"));
+        assert_eq!(by_name("6:1"), by_name("TCP_NODELAY"));
+        assert_eq!(by_name("x:1"), None);
+        assert_eq!(by_name("SO_NOPE"), None);
     }
 
     #[test]

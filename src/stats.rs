@@ -17,6 +17,14 @@ pub static ALLOWED: AtomicU64 = AtomicU64::new(0);
 /// Checks that denied (or would have, in report mode).
 pub static DENIED: AtomicU64 = AtomicU64::new(0);
 
+/// Sockets reclaimed after being idle too long.
+pub static RECLAIMED: AtomicU64 = AtomicU64::new(0);
+
+/// Counts one reclaimed socket.
+pub fn record_reclaim() {
+    RECLAIMED.fetch_add(1, Ordering::Relaxed);
+}
+
 static DENIED_BY_CODE: Mutex<Vec<(&'static str, u64)>> = Mutex::new(Vec::new());
 
 /// Counts one policy verdict.

@@ -23,7 +23,8 @@
  *                                       Google ranges snapshot (2024-04-25).
  * - sockguard.resolver = system         system (getaddrinfo) or dns:IP[,IP].
  * - sockguard.passthrough_options = ""  socket options handed to the OS instead of being
- *                                       mocked or refused, e.g. "SO_RCVTIMEO,SO_SNDTIMEO".
+ *                                       mocked or refused, e.g. "SO_RCVTIMEO,SO_SNDTIMEO"; also
+ *                                       by number: "20" (SOL_SOCKET) or "6:1" (level:option).
  * - sockguard.audit_log = ""            path or "stderr": one JSON line per denial.
  *
  * Mocked socket options (socket_get_option returns these; socket_set_option

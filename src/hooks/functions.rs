@@ -14,7 +14,7 @@ use ext_php_rs::{
     zend::ExecuteData,
 };
 
-use super::{curl, ftp, options, soap, sockets, streams};
+use super::{curl, ftp, options, reclaim, soap, sockets, streams};
 
 /// The C signature of a PHP function's implementation.
 pub type Handler = unsafe extern "C" fn(*mut ExecuteData, *mut Zval);
@@ -75,10 +75,75 @@ pub enum Hook {
     FtpConnect,
     /// ftp_ssl_connect
     FtpSslConnect,
+    /// socket_read
+    SocketRead,
+    /// socket_write
+    SocketWrite,
+    /// socket_send
+    SocketSend,
+    /// socket_recv
+    SocketRecv,
+    /// socket_recvfrom
+    SocketRecvfrom,
+    /// socket_recvmsg
+    SocketRecvmsg,
+    /// socket_getpeername
+    SocketGetpeername,
+    /// socket_getsockname
+    SocketGetsockname,
+    /// socket_set_block
+    SocketSetBlock,
+    /// socket_set_nonblock
+    SocketSetNonblock,
+    /// socket_shutdown
+    SocketShutdown,
+    /// socket_close
+    SocketClose,
+    /// socket_import_stream
+    SocketImportStream,
+}
+
+/// Handlers of the socket-using functions that only need the idle check.
+macro_rules! socket_use_handlers {
+    ($($name:ident => $hook:ident),* $(,)?) => {$(
+        unsafe extern "C" fn $name(ex: *mut ExecuteData, rv: *mut Zval) {
+            // SAFETY: forwarded from the engine.
+            unsafe { reclaim::socket_use(Hook::$hook, ex, rv) }
+        }
+    )*};
+}
+
+socket_use_handlers! {
+    socket_read => SocketRead,
+    socket_write => SocketWrite,
+    socket_send => SocketSend,
+    socket_recv => SocketRecv,
+    socket_recvfrom => SocketRecvfrom,
+    socket_recvmsg => SocketRecvmsg,
+    socket_getpeername => SocketGetpeername,
+    socket_getsockname => SocketGetsockname,
+    socket_set_block => SocketSetBlock,
+    socket_set_nonblock => SocketSetNonblock,
+    socket_shutdown => SocketShutdown,
+}
+
+unsafe extern "C" fn socket_close(ex: *mut ExecuteData, rv: *mut Zval) {
+    // SAFETY: forwarded from the engine.
+    unsafe { reclaim::socket_close(ex, rv) }
+}
+
+unsafe extern "C" fn socket_import_stream(ex: *mut ExecuteData, rv: *mut Zval) {
+    // SAFETY: forwarded from the engine.
+    unsafe {
+        call_original(Hook::SocketImportStream, ex, rv);
+        if !super::is_off() {
+            reclaim::register_returned(rv);
+        }
+    }
 }
 
 /// (hook, PHP names, replacement handler).
-const TABLE: [(Hook, &[&str], Handler); 26] = [
+const TABLE: [(Hook, &[&str], Handler); 39] = [
     (
         Hook::SocketCreate,
         &["socket_create"],
@@ -176,6 +241,39 @@ const TABLE: [(Hook, &[&str], Handler); 26] = [
         Hook::FtpSslConnect,
         &["ftp_ssl_connect"],
         ftp::ftp_ssl_connect,
+    ),
+    (Hook::SocketRead, &["socket_read"], socket_read),
+    (Hook::SocketWrite, &["socket_write"], socket_write),
+    (Hook::SocketSend, &["socket_send"], socket_send),
+    (Hook::SocketRecv, &["socket_recv"], socket_recv),
+    (Hook::SocketRecvfrom, &["socket_recvfrom"], socket_recvfrom),
+    (Hook::SocketRecvmsg, &["socket_recvmsg"], socket_recvmsg),
+    (
+        Hook::SocketGetpeername,
+        &["socket_getpeername"],
+        socket_getpeername,
+    ),
+    (
+        Hook::SocketGetsockname,
+        &["socket_getsockname"],
+        socket_getsockname,
+    ),
+    (
+        Hook::SocketSetBlock,
+        &["socket_set_block"],
+        socket_set_block,
+    ),
+    (
+        Hook::SocketSetNonblock,
+        &["socket_set_nonblock"],
+        socket_set_nonblock,
+    ),
+    (Hook::SocketShutdown, &["socket_shutdown"], socket_shutdown),
+    (Hook::SocketClose, &["socket_close"], socket_close),
+    (
+        Hook::SocketImportStream,
+        &["socket_import_stream"],
+        socket_import_stream,
     ),
 ];
 
@@ -311,5 +409,17 @@ pub fn uninstall() {
             }
         }
         ORIGINALS[hook as usize].store(0, Ordering::Relaxed);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_table_is_in_hook_order() {
+        for (i, (hook, names, _)) in TABLE.iter().enumerate() {
+            assert_eq!(*hook as usize, i, "{names:?}");
+        }
     }
 }

@@ -16,6 +16,7 @@ mod functions;
 pub mod module;
 mod options;
 mod php;
+mod reclaim;
 mod sendmsg;
 mod soap;
 mod sockets;
@@ -40,6 +41,8 @@ pub enum Action {
     SocketFail {
         /// The socket whose error slot is set, if the call had one.
         socket: Option<Socket>,
+        /// EACCES for a denial, EPIPE for a reclaimed socket.
+        errno: i32,
         /// ext/sockets' own message for this failure.
         msg: &'static str,
         /// The sockguard reason.
@@ -149,6 +152,7 @@ pub unsafe fn run(
 ) {
     let action = catch_unwind(AssertUnwindSafe(decide)).unwrap_or_else(|_| Action::SocketFail {
         socket: None,
+        errno: libc::EACCES,
         msg: "unable to complete the call",
         reason: format!("internal error in {}(); the call is denied", hook.name()),
     });
@@ -167,10 +171,11 @@ unsafe fn finish(hook: Hook, ex: *mut ExecuteData, rv: *mut Zval, action: Action
         Action::Done => {}
         Action::SocketFail {
             socket,
+            errno,
             msg,
             reason,
         } => {
-            php::socket_error(socket, msg, libc::EACCES, &reason);
+            php::socket_error(socket, msg, errno, &reason);
             drop(reason);
             // SAFETY: `rv` is the engine's return slot for this call.
             if let Some(rv) = unsafe { rv.as_mut() } {

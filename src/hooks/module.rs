@@ -181,6 +181,30 @@ fn cell(text: impl AsRef<str>) -> String {
     text.as_ref().replace('\0', "\\0")
 }
 
+/// What each host name of the allowlist resolves to now, e.g.
+/// "smtp.gmail.com: 142.250.4.108".
+fn allowlist_addresses(entries: &[String]) -> String {
+    use crate::policy::Resolver;
+    let mut names: Vec<&str> = entries
+        .iter()
+        .filter_map(|e| e.rsplit_once(':').map(|(host, _)| host))
+        .filter(|h| h.parse::<std::net::IpAddr>().is_err() && !h.starts_with('['))
+        .collect();
+    names.dedup();
+    let resolver = runtime::resolver();
+    names
+        .iter()
+        .map(|name| match resolver.lookup(name) {
+            Ok(addrs) => {
+                let addrs: Vec<String> = addrs.iter().map(ToString::to_string).collect();
+                format!("{name}: {}", addrs.join(" "))
+            }
+            Err(e) => format!("{name}: unresolved ({e})"),
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 extern "C" fn minfo(_module: *mut ModuleEntry) {
     let config = runtime::current();
     info_table_start!();
@@ -201,6 +225,10 @@ extern "C" fn minfo(_module: *mut ModuleEntry) {
         Ok(policy) => {
             let info = policy.describe();
             info_table_row!("allowlist", cell(info.allowlist.join(", ")));
+            info_table_row!(
+                "allowlist addresses",
+                cell(allowlist_addresses(&info.allowlist))
+            );
             info_table_row!("allow rules", cell(info.allow_rules.join(", ")));
             info_table_row!("deny rules", cell(info.deny_rules.join(", ")));
             info_table_row!(

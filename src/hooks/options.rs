@@ -69,12 +69,15 @@ fn decide(
     value: Option<&Zval>,
     rv: *mut Zval,
 ) -> Action {
-    let config = runtime::current();
-    let handling = classify(opt, access, &config.passthrough);
     let msg = match access {
         Access::Get => "Unable to retrieve socket option",
         Access::Set => "Unable to set socket option",
     };
+    if let Some(reclaimed) = super::reclaim::use_socket(socket, msg) {
+        return reclaimed;
+    }
+    let config = runtime::current();
+    let handling = classify(opt, access, &config.passthrough);
     match handling {
         Handling::Os => Action::Original,
         // Report mode is stock PHP plus a log: mocks are not denials.
@@ -102,6 +105,7 @@ fn decide(
             Outcome::Allow(_) => Action::Original,
             Outcome::Deny(reason) => Action::SocketFail {
                 socket: Some(socket),
+                errno: libc::EACCES,
                 msg,
                 reason: reason.to_string(),
             },

@@ -23,15 +23,25 @@ fn c_safe(message: &str) -> Vec<u8> {
 
 /// Emits `message` as an E_WARNING attributed to the running PHP function,
 /// the way `php_error_docref(NULL, E_WARNING, ...)` does in php-src.
-///
-/// The text is copied to the request heap first: if a user error handler
-/// bails out, the engine frees it and no Rust value is skipped.
 pub fn warning(message: &str) {
+    report(E_WARNING as c_int, message);
+}
+
+/// Emits `message` as an E_NOTICE, as xp_socket.c reports failed reads and
+/// writes of socket streams.
+pub fn notice(message: &str) {
+    report(ext_php_rs::ffi::E_NOTICE as c_int, message);
+}
+
+/// php_error_docref with one `%s`. The text is copied to the request heap
+/// first: if a user error handler bails out, the engine frees it and no
+/// Rust value is skipped.
+fn report(level: c_int, message: &str) {
     let text = estrdup(c_safe(message));
     // SAFETY: `text` is a NUL-terminated emalloc'd string and the format
     // consumes exactly one `%s`.
     unsafe {
-        php_error_docref(ptr::null(), E_WARNING as c_int, c"%s".as_ptr(), text);
+        php_error_docref(ptr::null(), level, c"%s".as_ptr(), text);
         efree(text.cast());
     }
 }

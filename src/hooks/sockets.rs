@@ -196,6 +196,7 @@ pub(super) fn act<'a>(
         Outcome::Allow(addrs) => allow(addrs),
         Outcome::Deny(reason) => Action::SocketFail {
             socket,
+            errno: libc::EACCES,
             msg,
             reason: reason.to_string(),
         },
@@ -287,6 +288,7 @@ pub unsafe extern "C" fn socket_create(ex: *mut ExecuteData, rv: *mut Zval) {
                 |_| Action::Original,
             )
         });
+        super::reclaim::register_returned(rv);
     }
 }
 
@@ -450,6 +452,9 @@ pub(super) fn check_socket_destination(
     port: Option<u16>,
     msg: &'static str,
 ) -> Result<Option<String>, Action> {
+    if let Some(reclaimed) = super::reclaim::use_socket(socket, msg) {
+        return Err(reclaimed);
+    }
     let config = runtime::current();
     let transport = if family == libc::AF_UNIX {
         Ok(Transport::Unix)
@@ -861,6 +866,9 @@ unsafe fn addrinfo_hook(hook: Hook, ex: *mut ExecuteData, rv: *mut Zval) {
                 |_| Action::Original,
             )
         });
+        if hook == Hook::SocketAddrinfoConnect {
+            super::reclaim::register_returned(rv);
+        }
     }
 }
 

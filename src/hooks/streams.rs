@@ -44,7 +44,7 @@ use super::{
 use crate::{
     config::{Config, Mode, Outcome},
     policy::{Decision, Host, Reason, Transport},
-    runtime,
+    registry, runtime,
 };
 
 /// PHP_STREAM_OPTION_XPORT_API (php_streams.h).
@@ -67,6 +67,9 @@ struct Guard {
     original: *const php_stream_ops,
     client: *const php_stream_ops,
     server: *const php_stream_ops,
+    /// Connected client streams under idle reclaim: read, write, close and
+    /// set_option go through sockguard first.
+    connected: *const php_stream_ops,
     transport: Result<Transport, String>,
 }
 // SAFETY: the pointers are to static ops tables (php-src's, or leaked copies)
@@ -243,10 +246,18 @@ fn guard_ops(
         ops.set_option = Some(set_option);
         Box::leak(Box::new(ops)) as *const php_stream_ops
     };
+    // SAFETY: as above.
+    let mut connected: php_stream_ops = unsafe { ptr::read(base) };
+    connected.read = Some(connected_read);
+    connected.write = Some(connected_write);
+    connected.close = Some(connected_close);
+    connected.set_option = Some(connected_set_option);
+    connected.cast = Some(connected_cast);
     let guard = Guard {
         original,
         client: copy(client_set_option),
         server: copy(server_set_option),
+        connected: Box::leak(Box::new(connected)),
         transport: transport_named(transport_name),
     };
     let ops = if server { guard.server } else { guard.client };
@@ -265,12 +276,21 @@ fn guard_of(
         .map(|g| (g.original, g.transport.clone()))
 }
 
+/// The original ops behind a connected guard.
+fn original_of_connected(ops: *const php_stream_ops) -> Option<*const php_stream_ops> {
+    let guards = GUARDS.lock().ok()?;
+    guards
+        .iter()
+        .find(|g| g.connected == ops)
+        .map(|g| g.original)
+}
+
 /// The transport of a stream with its original ops (after connect).
 pub fn transport_of_stream(stream: &php_stream) -> Option<Transport> {
     let guards = GUARDS.lock().ok()?;
-    let g = guards
-        .iter()
-        .find(|g| g.original == stream.ops || g.client == stream.ops)?;
+    let g = guards.iter().find(|g| {
+        g.original == stream.ops || g.client == stream.ops || g.connected == stream.ops
+    })?;
     g.transport.clone().ok()
 }
 
@@ -518,27 +538,222 @@ unsafe fn guarded_set_option(
             drop(line);
             s.ops = original_ops;
             // SAFETY: forwarded.
-            unsafe { original_set(stream, option, value, ptrparam) }
+            let r = unsafe { original_set(stream, option, value, ptrparam) };
+            // SAFETY: the stream outlives its own set_option call.
+            unsafe { track_if_connected(stream, op, r, xparam, original_ops) };
+            r
         }
         Step::Delegate(pinned) => {
             s.ops = original_ops;
-            let Some(pinned) = pinned else {
+            let r = match pinned {
                 // SAFETY: forwarded.
-                return unsafe { original_set(stream, option, value, ptrparam) };
+                None => unsafe { original_set(stream, option, value, ptrparam) },
+                Some(pinned) => {
+                    let (name, namelen) = (xparam.inputs.name, xparam.inputs.namelen);
+                    let copy = estrdup(pinned.as_bytes());
+                    xparam.inputs.name = copy;
+                    xparam.inputs.namelen = pinned.len();
+                    drop(pinned);
+                    // SAFETY: forwarded, with our own name buffer alive across the call.
+                    let r = unsafe { original_set(stream, option, value, ptrparam) };
+                    xparam.inputs.name = name;
+                    xparam.inputs.namelen = namelen;
+                    // SAFETY: `copy` came from estrdup above.
+                    unsafe { efree(copy.cast()) };
+                    r
+                }
             };
-            let (name, namelen) = (xparam.inputs.name, xparam.inputs.namelen);
-            let copy = estrdup(pinned.as_bytes());
-            xparam.inputs.name = copy;
-            xparam.inputs.namelen = pinned.len();
-            drop(pinned);
-            // SAFETY: forwarded, with our own name buffer alive across the call.
-            let r = unsafe { original_set(stream, option, value, ptrparam) };
-            xparam.inputs.name = name;
-            xparam.inputs.namelen = namelen;
-            // SAFETY: `copy` came from estrdup above.
-            unsafe { efree(copy.cast()) };
+            // SAFETY: the stream outlives its own set_option call.
+            unsafe { track_if_connected(stream, op, r, xparam, original_ops) };
             r
         }
+    }
+}
+
+/// After a connect that succeeded, puts the stream under idle reclaim
+/// (when `sockguard.idle_timeout` is set): its descriptor starts a clock
+/// and its ops become the connected guard.
+///
+/// # Safety
+/// `stream` must be the live stream the connect ran on.
+unsafe fn track_if_connected(
+    stream: *mut php_stream,
+    op: u32,
+    result: c_int,
+    xparam: &php_stream_xport_param,
+    original_ops: *const php_stream_ops,
+) {
+    let connected = (op == OP_CONNECT || op == OP_CONNECT_ASYNC)
+        && result == RETURN_OK
+        && xparam.outputs.returncode == 0;
+    if !connected || runtime::current().idle_timeout.is_none() {
+        return;
+    }
+    let Some(guard) = GUARDS.lock().ok().and_then(|g| {
+        g.iter()
+            .find(|g| g.original == original_ops)
+            .map(|g| g.connected)
+    }) else {
+        return;
+    };
+    // SAFETY: forwarded; socket streams keep their descriptor first in
+    // `abstract` (php_netstream_data_t, also first in ext/openssl's data).
+    unsafe {
+        let Some(fd) = stream_fd(stream) else { return };
+        registry::register(fd);
+        (*stream).ops = guard;
+    }
+}
+
+/// The descriptor of a socket stream.
+///
+/// # Safety
+/// `stream` must be a live socket stream (xp_socket.c or ext/openssl).
+unsafe fn stream_fd(stream: *mut php_stream) -> Option<i32> {
+    // SAFETY: see the caller; php_netstream_data_t starts with the socket.
+    unsafe {
+        let data = (*stream).abstract_.cast::<i32>();
+        (!data.is_null()).then(|| *data).filter(|fd| *fd >= 0)
+    }
+}
+
+/// Runs `call` with the stream's original ops in place, then puts the
+/// connected guard back (php-src compares ops pointers inside its calls).
+///
+/// # Safety
+/// `stream` must be a live stream whose ops are a connected guard.
+unsafe fn with_original<R>(
+    stream: *mut php_stream,
+    call: impl FnOnce(&php_stream_ops) -> R,
+) -> Option<R> {
+    // SAFETY: forwarded.
+    unsafe {
+        let guard = (*stream).ops;
+        let original = original_of_connected(guard)?;
+        (*stream).ops = original;
+        let r = call(&*original);
+        (*stream).ops = guard;
+        Some(r)
+    }
+}
+
+/// The idle check of a connected stream: `Err` with the reason if it is
+/// (now) reclaimed.
+///
+/// # Safety
+/// `stream` must be a live socket stream.
+unsafe fn stream_in_use(stream: *mut php_stream) -> Result<(), String> {
+    // SAFETY: forwarded.
+    match unsafe { stream_fd(stream) } {
+        Some(fd) => super::reclaim::use_fd(fd).map_err(|r| r.to_string()),
+        None => Ok(()),
+    }
+}
+
+unsafe extern "C" fn connected_read(
+    stream: *mut php_stream,
+    buf: *mut c_char,
+    count: usize,
+) -> isize {
+    // SAFETY: forwarded from the engine.
+    if let Err(reason) = unsafe { stream_in_use(stream) } {
+        php::notice(&format!(
+            "Read of {count} bytes failed with errno=32 {} (sockguard: {reason})",
+            php::strerror(libc::EPIPE)
+        ));
+        return -1;
+    }
+    // SAFETY: forwarded from the engine to the original read.
+    unsafe {
+        with_original(stream, |o| {
+            o.read.map_or(-1, |read| read(stream, buf, count))
+        })
+    }
+    .unwrap_or(-1)
+}
+
+unsafe extern "C" fn connected_write(
+    stream: *mut php_stream,
+    buf: *const c_char,
+    count: usize,
+) -> isize {
+    // SAFETY: forwarded from the engine.
+    if let Err(reason) = unsafe { stream_in_use(stream) } {
+        php::notice(&format!(
+            "Send of {count} bytes failed with errno=32 {} (sockguard: {reason})",
+            php::strerror(libc::EPIPE)
+        ));
+        return -1;
+    }
+    // SAFETY: forwarded from the engine to the original write.
+    unsafe {
+        with_original(stream, |o| {
+            o.write.map_or(-1, |write| write(stream, buf, count))
+        })
+    }
+    .unwrap_or(-1)
+}
+
+/// PHP_STREAM_OPTION_CHECK_LIVENESS: feof(), and the reuse check of a
+/// persistent stream.
+const PHP_STREAM_OPTION_CHECK_LIVENESS: c_int = 12;
+/// PHP_STREAM_OPTION_RETURN_ERR.
+const RETURN_ERR: c_int = -1;
+
+unsafe extern "C" fn connected_set_option(
+    stream: *mut php_stream,
+    option: c_int,
+    value: c_int,
+    ptrparam: *mut c_void,
+) -> c_int {
+    // A reclaimed stream is dead: feof() says so, and a persistent one is
+    // closed instead of being handed out again.
+    // SAFETY: forwarded from the engine.
+    if unsafe { stream_in_use(stream) }.is_err() && option == PHP_STREAM_OPTION_CHECK_LIVENESS {
+        return RETURN_ERR;
+    }
+    // SAFETY: forwarded from the engine to the original set_option.
+    unsafe {
+        with_original(stream, |o| {
+            o.set_option
+                .map_or(RETURN_ERR, |set| set(stream, option, value, ptrparam))
+        })
+    }
+    .unwrap_or(RETURN_ERR)
+}
+
+/// cast: stream_select() and socket_import_stream() reach the descriptor
+/// here; inclusion in a select counts as use.
+unsafe extern "C" fn connected_cast(
+    stream: *mut php_stream,
+    castas: c_int,
+    ret: *mut *mut c_void,
+) -> c_int {
+    // SAFETY: forwarded from the engine.
+    let _ = unsafe { stream_in_use(stream) };
+    // SAFETY: forwarded from the engine to the original cast.
+    unsafe {
+        with_original(stream, |o| {
+            o.cast.map_or(-1, |cast| cast(stream, castas, ret))
+        })
+    }
+    .unwrap_or(-1)
+}
+
+unsafe extern "C" fn connected_close(stream: *mut php_stream, close_handle: c_int) -> c_int {
+    // SAFETY: forwarded from the engine; the stream is closing, so its
+    // original ops stay in place for the rest of its teardown.
+    unsafe {
+        if let Some(fd) = stream_fd(stream) {
+            registry::forget(fd);
+        }
+        let Some(original) = original_of_connected((*stream).ops) else {
+            return 0;
+        };
+        (*stream).ops = original;
+        (*original)
+            .close
+            .map_or(0, |close| close(stream, close_handle))
     }
 }
 
