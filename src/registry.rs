@@ -4,12 +4,27 @@
 //! Engine closed idle sockets; the app sees it at its next use), and stays
 //! reclaimed until it is closed. Pure bookkeeping: the hooks close the
 //! descriptor and fail the call.
+//!
+//! This runs on every read and write of a tracked stream, so a slot is one
+//! relaxed atomic per descriptor number: no lock, no hashing, no
+//! allocation. Descriptors are process-wide, so one table serves every
+//! thread.
 
 use std::{
-    cell::RefCell,
-    collections::HashMap,
-    time::{Duration, Instant},
+    sync::atomic::{AtomicU64, Ordering},
+    time::Duration,
 };
+
+/// Milliseconds on a monotonic clock (the hooks read a coarse one).
+pub type Millis = u64;
+
+/// Descriptors tracked; a socket with a higher number is never reclaimed.
+pub const MAX_FDS: usize = 1 << 16;
+
+/// Slot value meaning "not a socket of ours".
+const UNTRACKED: u64 = 0;
+/// Top bit: reclaimed; the rest then holds the idle seconds.
+const RECLAIMED: u64 = 1 << 63;
 
 /// What a use of a socket finds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -30,72 +45,88 @@ pub enum Use {
     },
 }
 
-#[derive(Debug, Clone, Copy)]
-struct Slot {
-    last: Instant,
-    reclaimed_after: Option<u64>,
+/// Sockets by descriptor number.
+pub struct Registry {
+    slots: Box<[AtomicU64]>,
 }
 
-/// Sockets by descriptor.
-#[derive(Debug, Default)]
-pub struct Registry {
-    slots: HashMap<i32, Slot>,
+impl Default for Registry {
+    fn default() -> Self {
+        Self {
+            slots: (0..MAX_FDS).map(|_| AtomicU64::new(UNTRACKED)).collect(),
+        }
+    }
 }
 
 impl Registry {
+    fn slot(&self, fd: i32) -> Option<&AtomicU64> {
+        usize::try_from(fd).ok().and_then(|i| self.slots.get(i))
+    }
+
     /// Starts tracking `fd` (a new socket gets a fresh slot even if an old
     /// one with the same number was never forgotten).
-    pub fn register(&mut self, fd: i32, now: Instant) {
-        self.slots.insert(
-            fd,
-            Slot {
-                last: now,
-                reclaimed_after: None,
-            },
-        );
+    pub fn register(&self, fd: i32, now: Millis) {
+        if let Some(slot) = self.slot(fd) {
+            // Millisecond 0 would read as untracked.
+            slot.store(now.clamp(1, RECLAIMED - 1), Ordering::Relaxed);
+        }
     }
 
     /// Stops tracking `fd` (it is being closed).
-    pub fn forget(&mut self, fd: i32) {
-        self.slots.remove(&fd);
+    pub fn forget(&self, fd: i32) {
+        if let Some(slot) = self.slot(fd) {
+            slot.store(UNTRACKED, Ordering::Relaxed);
+        }
     }
 
     /// Records a use of `fd` at `now`; `timeout` `None` never reclaims.
-    pub fn touch(&mut self, fd: i32, now: Instant, timeout: Option<Duration>) -> Use {
-        let Some(slot) = self.slots.get_mut(&fd) else {
+    #[inline]
+    pub fn touch(&self, fd: i32, now: Millis, timeout: Option<Duration>) -> Use {
+        let Some(slot) = self.slot(fd) else {
             return Use::Untracked;
         };
-        if let Some(idle_secs) = slot.reclaimed_after {
-            return Use::Reclaimed { idle_secs };
+        let value = slot.load(Ordering::Relaxed);
+        if value == UNTRACKED {
+            return Use::Untracked;
         }
-        let idle = now.saturating_duration_since(slot.last);
+        if value & RECLAIMED != 0 {
+            return Use::Reclaimed {
+                idle_secs: value & !RECLAIMED,
+            };
+        }
+        let idle = Duration::from_millis(now.saturating_sub(value));
         if timeout.is_some_and(|t| idle > t) {
             let idle_secs = idle.as_secs();
-            slot.reclaimed_after = Some(idle_secs);
+            slot.store(RECLAIMED | idle_secs, Ordering::Relaxed);
             return Use::Reclaim { idle_secs };
         }
-        slot.last = now;
+        if now > value {
+            slot.store(now.min(RECLAIMED - 1), Ordering::Relaxed);
+        }
         Use::Fresh
     }
 }
 
-thread_local! {
-    static REGISTRY: RefCell<Registry> = RefCell::new(Registry::default());
+/// The process's table.
+fn table() -> &'static Registry {
+    static TABLE: std::sync::OnceLock<Registry> = std::sync::OnceLock::new();
+    TABLE.get_or_init(Registry::default)
 }
 
 /// Tracks a new socket.
-pub fn register(fd: i32) {
-    REGISTRY.with(|r| r.borrow_mut().register(fd, Instant::now()));
+pub fn register(fd: i32, now: Millis) {
+    table().register(fd, now);
 }
 
 /// Forgets a socket being closed.
 pub fn forget(fd: i32) {
-    REGISTRY.with(|r| r.borrow_mut().forget(fd));
+    table().forget(fd);
 }
 
 /// Records a use of a socket under the timeout in force.
-pub fn touch(fd: i32, timeout: Option<Duration>) -> Use {
-    REGISTRY.with(|r| r.borrow_mut().touch(fd, Instant::now(), timeout))
+#[inline]
+pub fn touch(fd: i32, now: Millis, timeout: Option<Duration>) -> Use {
+    table().touch(fd, now, timeout)
 }
 
 #[cfg(test)]
@@ -104,55 +135,35 @@ mod tests {
 
     #[test]
     fn use_resets_the_clock_and_idleness_reclaims_once() {
-        let t0 = Instant::now();
-        let s = Duration::from_secs;
-        let mut r = Registry::default();
-        assert_eq!(r.touch(5, t0, Some(s(1))), Use::Untracked);
+        let t0: Millis = 1_000_000;
+        let one = Some(Duration::from_secs(1));
+        let r = Registry::default();
+        assert_eq!(r.touch(5, t0, one), Use::Untracked);
         r.register(5, t0);
-        assert_eq!(
-            r.touch(5, t0 + Duration::from_millis(900), Some(s(1))),
-            Use::Fresh
-        );
+        assert_eq!(r.touch(5, t0 + 900, one), Use::Fresh);
         // 0.9 s after the last use, not 1.8 s after registration.
-        assert_eq!(
-            r.touch(5, t0 + Duration::from_millis(1800), Some(s(1))),
-            Use::Fresh
-        );
-        assert_eq!(
-            r.touch(5, t0 + s(4), Some(s(1))),
-            Use::Reclaim { idle_secs: 2 }
-        );
-        assert_eq!(
-            r.touch(5, t0 + s(5), Some(s(1))),
-            Use::Reclaimed { idle_secs: 2 }
-        );
+        assert_eq!(r.touch(5, t0 + 1800, one), Use::Fresh);
+        assert_eq!(r.touch(5, t0 + 4000, one), Use::Reclaim { idle_secs: 2 });
+        assert_eq!(r.touch(5, t0 + 5000, one), Use::Reclaimed { idle_secs: 2 });
         r.forget(5);
-        assert_eq!(r.touch(5, t0 + s(6), Some(s(1))), Use::Untracked);
+        assert_eq!(r.touch(5, t0 + 6000, one), Use::Untracked);
     }
 
     #[test]
     fn no_timeout_never_reclaims_and_reuse_of_a_number_starts_fresh() {
-        let t0 = Instant::now();
-        let mut r = Registry::default();
+        let t0: Millis = 5;
+        let one = Some(Duration::from_secs(1));
+        let r = Registry::default();
         r.register(7, t0);
-        assert_eq!(r.touch(7, t0 + Duration::from_secs(3600), None), Use::Fresh);
+        assert_eq!(r.touch(7, t0 + 3_600_000, None), Use::Fresh);
         r.register(8, t0);
-        assert_eq!(
-            r.touch(
-                8,
-                t0 + Duration::from_secs(10),
-                Some(Duration::from_secs(1))
-            ),
-            Use::Reclaim { idle_secs: 10 }
-        );
-        r.register(8, t0 + Duration::from_secs(10));
-        assert_eq!(
-            r.touch(
-                8,
-                t0 + Duration::from_secs(10),
-                Some(Duration::from_secs(1))
-            ),
-            Use::Fresh
-        );
+        assert_eq!(r.touch(8, t0 + 10_000, one), Use::Reclaim { idle_secs: 10 });
+        r.register(8, t0 + 10_000);
+        assert_eq!(r.touch(8, t0 + 10_000, one), Use::Fresh);
+        // Negative or out-of-table descriptors are never tracked.
+        r.register(-1, t0);
+        assert_eq!(r.touch(-1, t0, one), Use::Untracked);
+        r.register(1 << 20, t0);
+        assert_eq!(r.touch(1 << 20, t0, one), Use::Untracked);
     }
 }

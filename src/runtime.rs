@@ -5,7 +5,14 @@
 //! FPM pool's php_admin_value, say), so a request normally pays one
 //! comparison. Everything else asks [`current`].
 
-use std::{cell::RefCell, rc::Rc, sync::Arc};
+use std::{
+    cell::RefCell,
+    rc::Rc,
+    sync::{
+        atomic::{AtomicU64, Ordering},
+        Arc,
+    },
+};
 
 use crate::{
     config::{Config, IniValues},
@@ -27,6 +34,10 @@ pub fn refresh(values: IniValues) -> (Rc<Config>, bool) {
             }
         }
         let config = Rc::new(Config::from_ini(&values, |p| std::fs::read_to_string(p)));
+        let millis = config
+            .idle_timeout
+            .map_or(0, |t| u64::try_from(t.as_millis()).unwrap_or(u64::MAX));
+        IDLE_TIMEOUT_MS.store(millis, Ordering::Relaxed);
         *slot = Some((values, Rc::clone(&config)));
         (config, true)
     })
@@ -36,6 +47,20 @@ pub fn refresh(values: IniValues) -> (Rc<Config>, bool) {
 pub fn current() -> Rc<Config> {
     let cached = CURRENT.with(|cell| cell.borrow().as_ref().map(|(_, c)| Rc::clone(c)));
     cached.unwrap_or_else(|| refresh(IniValues::defaults()).0)
+}
+
+/// `sockguard.idle_timeout` of the last configuration built, in ms (0:
+/// disabled). An atomic because every read and write of a tracked stream
+/// asks for it.
+static IDLE_TIMEOUT_MS: AtomicU64 = AtomicU64::new(120_000);
+
+/// `sockguard.idle_timeout` in force.
+#[inline]
+pub fn idle_timeout() -> Option<std::time::Duration> {
+    match IDLE_TIMEOUT_MS.load(Ordering::Relaxed) {
+        0 => None,
+        ms => Some(std::time::Duration::from_millis(ms)),
+    }
 }
 
 /// The resolver of the configuration in force (shared by every

@@ -31,18 +31,37 @@ pub fn drop_connection(fd: i32) {
     }
 }
 
+/// Now, in milliseconds of CLOCK_MONOTONIC_COARSE: a few nanoseconds
+/// through the vDSO, good to a few milliseconds, plenty for idle seconds.
+#[inline]
+pub fn now_millis() -> registry::Millis {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: clock_gettime writes one timespec.
+    unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC_COARSE, &mut ts) };
+    u64::try_from(ts.tv_sec).unwrap_or(0) * 1000
+        + u64::try_from(ts.tv_nsec).unwrap_or(0) / 1_000_000
+}
+
+/// Starts the idle clock of a socket.
+pub fn register_fd(fd: i32) {
+    registry::register(fd, now_millis());
+}
+
 /// Records a use of the socket behind `fd`; `Err` with the reason when the
 /// socket is (now) reclaimed. Report mode logs and lets the call through.
+#[inline]
 pub fn use_fd(fd: i32) -> Result<(), Reason> {
-    let config = runtime::current();
-    match registry::touch(fd, config.idle_timeout) {
+    match registry::touch(fd, now_millis(), runtime::idle_timeout()) {
         Use::Untracked | Use::Fresh => Ok(()),
-        Use::Reclaim { idle_secs } if config.mode == Mode::Report => {
+        Use::Reclaim { idle_secs } if runtime::current().mode == Mode::Report => {
             php::log(&format!(
                 "sockguard: would reclaim a socket in {}() after {idle_secs} s idle [reclaimed]",
                 php::active_function()
             ));
-            registry::register(fd);
+            register_fd(fd);
             Ok(())
         }
         Use::Reclaim { idle_secs } => {
@@ -147,6 +166,6 @@ pub unsafe fn register_returned(rv: *mut Zval) {
         .and_then(Socket::from_zval)
         .filter(|s| s.fd() >= 0)
     {
-        registry::register(socket.fd());
+        register_fd(socket.fd());
     }
 }

@@ -253,11 +253,15 @@ fn guard_ops(
     connected.close = Some(connected_close);
     connected.set_option = Some(connected_set_option);
     connected.cast = Some(connected_cast);
+    let connected = Box::leak(Box::new(ConnectedOps {
+        ops: connected,
+        original,
+    }));
     let guard = Guard {
         original,
         client: copy(client_set_option),
         server: copy(server_set_option),
-        connected: Box::leak(Box::new(connected)),
+        connected: ptr::from_ref(&connected.ops),
         transport: transport_named(transport_name),
     };
     let ops = if server { guard.server } else { guard.client };
@@ -276,13 +280,22 @@ fn guard_of(
         .map(|g| (g.original, g.transport.clone()))
 }
 
+/// A connected guard and the ops it stands in for, together so that every
+/// read and write finds the original without a lookup.
+#[repr(C)]
+struct ConnectedOps {
+    /// Must stay first: streams point here.
+    ops: php_stream_ops,
+    original: *const php_stream_ops,
+}
+
 /// The original ops behind a connected guard.
-fn original_of_connected(ops: *const php_stream_ops) -> Option<*const php_stream_ops> {
-    let guards = GUARDS.lock().ok()?;
-    guards
-        .iter()
-        .find(|g| g.connected == ops)
-        .map(|g| g.original)
+///
+/// # Safety
+/// `ops` must be the `ops` field of a [`ConnectedOps`].
+unsafe fn original_of_connected(ops: *const php_stream_ops) -> Option<*const php_stream_ops> {
+    // SAFETY: `ops` is the first field of a leaked, never-freed ConnectedOps.
+    unsafe { ops.cast::<ConnectedOps>().as_ref().map(|c| c.original) }
 }
 
 /// The transport of a stream with its original ops (after connect).
@@ -600,7 +613,7 @@ unsafe fn track_if_connected(
     // `abstract` (php_netstream_data_t, also first in ext/openssl's data).
     unsafe {
         let Some(fd) = stream_fd(stream) else { return };
-        registry::register(fd);
+        super::reclaim::register_fd(fd);
         (*stream).ops = guard;
     }
 }
