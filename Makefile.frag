@@ -3,4 +3,4 @@
 $(phplibdir)/sockguard.so: $(top_srcdir)/Cargo.toml $(top_srcdir)/build.rs $(wildcard $(top_srcdir)/src/*.rs $(top_srcdir)/src/*/*.rs)
 	cd $(top_srcdir) && PHP_CONFIG="$(SOCKGUARD_PHP_CONFIG)" $(CARGO) build --release --locked
 	mkdir -p $(phplibdir)
-	cp $(top_srcdir)/target/release/libsockguard.so $@
+	cp "$${CARGO_TARGET_DIR:-$(top_srcdir)/target}/release/libsockguard.so" $@

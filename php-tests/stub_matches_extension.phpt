@@ -1,5 +1,5 @@
 --TEST--
-stubs/sockguard.stub.php declares exactly the functions and signatures the extension registers, and documents every ini setting
+stubs/sockguard.stub.php declares exactly the functions and signatures the extension registers, and the stub and packaging/sockguard.ini document every ini setting with its default
 --EXTENSIONS--
 sockguard
 --FILE--
@@ -30,9 +30,15 @@ var_dump($declared === $registered);
 if ($declared !== $registered) {
     var_dump($declared, $registered);
 }
-foreach (array_keys(ini_get_all('sockguard')) as $setting) {
+$ini = file_get_contents(__DIR__ . '/../packaging/sockguard.ini');
+foreach (ini_get_all('sockguard') as $setting => $info) {
     if (!str_contains($stub, $setting)) {
-        echo "undocumented setting: $setting\n";
+        echo "undocumented setting in the stub: $setting\n";
+    }
+    // The packaged ini lists every setting, commented, with its default.
+    $default = $info['global_value'];
+    if (!preg_match('/^;' . preg_quote($setting, '/') . ' = ?' . preg_quote($default, '/') . '$/m', $ini)) {
+        echo "packaging/sockguard.ini lacks \";$setting = $default\"\n";
     }
 }
 echo implode("\n", $registered), "\n";
