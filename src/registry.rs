@@ -19,7 +19,7 @@ use std::{
 pub type Millis = u64;
 
 /// Descriptors tracked; a socket with a higher number is never reclaimed.
-pub const MAX_FDS: usize = 1 << 16;
+pub const MAX_FDS: usize = 1 << 14;
 
 /// Slot value meaning "not a socket of ours".
 const UNTRACKED: u64 = 0;

@@ -1,0 +1,63 @@
+<?php
+// One benchmark measurement; prints the elapsed microseconds.
+// usage: php bench.php MODE N
+//   connect-fsockopen-ip|-host, connect-stream-ip|-host, connect-socket-ip|-host,
+//   connect-curl-ip|-host: N connect+close to the origin (nginx on :8088)
+//   http-direct | http-proxy: N HTTP GETs on new connections (proxy: squid on 127.0.0.1:3128)
+//   ttfb: N times the first byte of a fresh HTTP GET
+[$_, $mode, $n] = $argv + [null, 'connect-fsockopen-ip', 1000];
+$n = (int) $n;
+$ip = '93.184.216.34';
+$host = str_ends_with($mode, '-host') ? 'public.sockguard.test' : $ip;
+$port = 8088;
+$fail = function (string $what) { fwrite(STDERR, "$what failed\n"); exit(1); };
+$t = hrtime(true);
+switch (preg_replace('/-(ip|host)$/', '', $mode)) {
+    case 'connect-fsockopen':
+        for ($i = 0; $i < $n; $i++) { ($f = fsockopen($host, $port, $e, $s, 2)) || $fail($mode); fclose($f); }
+        break;
+    case 'connect-stream':
+        for ($i = 0; $i < $n; $i++) { ($f = stream_socket_client("tcp://$host:$port", $e, $s, 2)) || $fail($mode); fclose($f); }
+        break;
+    case 'connect-socket':
+        for ($i = 0; $i < $n; $i++) {
+            $s = socket_create(AF_INET, SOCK_STREAM, SOL_TCP);
+            socket_connect($s, $host, $port) || $fail($mode);
+            socket_close($s);
+        }
+        break;
+    case 'connect-curl':
+        for ($i = 0; $i < $n; $i++) {
+            $ch = curl_init("http://$host:$port/");
+            curl_setopt_array($ch, [CURLOPT_CONNECT_ONLY => true, CURLOPT_FORBID_REUSE => true]);
+            curl_exec($ch) !== false || $fail($mode);
+            curl_close($ch);
+        }
+        break;
+    case 'http-direct':
+    case 'http-proxy':
+        for ($i = 0; $i < $n; $i++) {
+            $ch = curl_init("http://$ip:$port/");
+            $opts = [CURLOPT_RETURNTRANSFER => true, CURLOPT_FORBID_REUSE => true, CURLOPT_FRESH_CONNECT => true];
+            if ($mode === 'http-proxy') $opts[CURLOPT_PROXY] = 'http://127.0.0.1:3128';
+            curl_setopt_array($ch, $opts);
+            curl_exec($ch) === "ok\n" || $fail($mode);
+            curl_close($ch);
+        }
+        break;
+    case 'ttfb':
+        $total = 0;
+        for ($i = 0; $i < $n; $i++) {
+            $t0 = hrtime(true);
+            $f = fsockopen($ip, $port, $e, $s, 2) ?: $fail($mode);
+            fwrite($f, "GET / HTTP/1.0\r\n\r\n");
+            fread($f, 1) !== '' || $fail($mode);
+            $total += hrtime(true) - $t0;
+            fclose($f);
+        }
+        printf("%.1f\n", $total / $n / 1000);
+        exit(0);
+    default:
+        $fail("unknown mode $mode");
+}
+printf("%.0f\n", (hrtime(true) - $t) / 1000);
