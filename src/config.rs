@@ -179,8 +179,8 @@ pub struct Config {
 /// resolver), so that every configuration naming the same servers shares
 /// one cache.
 fn resolver_for(servers: Vec<std::net::IpAddr>) -> Arc<CachingResolver<AnyLookup>> {
-    static RESOLVERS: Mutex<Vec<(Vec<std::net::IpAddr>, Arc<CachingResolver<AnyLookup>>)>> =
-        Mutex::new(Vec::new());
+    type Shared = Arc<CachingResolver<AnyLookup>>;
+    static RESOLVERS: Mutex<Vec<(Vec<std::net::IpAddr>, Shared)>> = Mutex::new(Vec::new());
     let make = |servers: &Vec<std::net::IpAddr>| {
         Arc::new(CachingResolver::new(if servers.is_empty() {
             AnyLookup::System(SystemLookup)

@@ -171,7 +171,10 @@ impl Lookup for DnsLookup {
     }
 }
 
-/// The resolver `sockguard.resolver` names.
+/// The resolver `sockguard.resolver` names. One exists per server list for
+/// the life of the process, so the size difference between the variants
+/// does not matter.
+#[allow(clippy::large_enum_variant)]
 pub enum AnyLookup {
     /// `system`
     System(SystemLookup),

@@ -207,12 +207,11 @@ pub fn uninstall() {
         return;
     };
     for f in factories.drain(..) {
+        let (name, len) = (f.name.as_ptr().cast(), f.name.len());
         // SAFETY: as in `install`.
-        if let Some(slot) =
-            unsafe { zend_hash_str_find(table, f.name.as_ptr().cast(), f.name.len()).as_mut() }
-        {
+        if let Some(slot) = unsafe { zend_hash_str_find(table, name, len).as_mut() } {
             // SAFETY: IS_PTR zval.
-            if unsafe { slot.value.ptr } as usize == guarded_factory as *const () as usize {
+            if std::ptr::eq(unsafe { slot.value.ptr }.cast_const(), guarded_factory as *const c_void) {
                 slot.value.ptr = f.original as *mut c_void;
             }
         }
@@ -361,7 +360,7 @@ unsafe extern "C" fn guarded_factory(
 /// Fills in a denial the way xp_socket.c reports a failed operation.
 fn fail(xparam: &mut php_stream_xport_param, reason: &str) -> c_int {
     if xparam.want_errortext() != 0 {
-        xparam.outputs.error_text = ZendStr::new(&format!("sockguard: {reason}"), false).into_raw();
+        xparam.outputs.error_text = ZendStr::new(format!("sockguard: {reason}"), false).into_raw();
     }
     xparam.outputs.error_code = libc::EACCES;
     xparam.outputs.returncode = -1;
