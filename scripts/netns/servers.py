@@ -180,6 +180,14 @@ async def main(state, addresses_file):
             servers.append(await asyncio.start_server(http, sock=tcp_socket(family, port), ssl=tls))
         for port in LINE_PORTS:
             servers.append(await asyncio.start_server(line_echo, sock=tcp_socket(family, port)))
+    # Port 9001 answers on 93.184.216.34 only: fallback.sockguard.test's IPv6
+    # address refuses it, so clients must fall back to the IPv4 one.
+    only_v4 = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    only_v4.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    only_v4.bind(("93.184.216.34", 9001))
+    only_v4.listen(128)
+    only_v4.setblocking(False)
+    servers.append(await asyncio.start_server(line_echo, sock=only_v4))
     for address in namespace_addresses(addresses_file):
         for port in UDP_PORTS:
             if not (port == 53 and address in DNS_ADDRESSES):

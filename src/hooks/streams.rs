@@ -211,7 +211,10 @@ pub fn uninstall() {
         // SAFETY: as in `install`.
         if let Some(slot) = unsafe { zend_hash_str_find(table, name, len).as_mut() } {
             // SAFETY: IS_PTR zval.
-            if std::ptr::eq(unsafe { slot.value.ptr }.cast_const(), guarded_factory as *const c_void) {
+            if std::ptr::eq(
+                unsafe { slot.value.ptr }.cast_const(),
+                guarded_factory as *const c_void,
+            ) {
                 slot.value.ptr = f.original as *mut c_void;
             }
         }
@@ -397,7 +400,7 @@ fn decide_connect(
     stream: &php_stream,
     transport: Transport,
     name: &str,
-) -> Result<(Option<String>, Vec<IpAddr>), Reason> {
+) -> Result<(Vec<String>, Vec<IpAddr>), Reason> {
     let policy = config.policy.as_ref().map_err(Clone::clone)?;
     if !config.paid_app && IN_SOCKETS_API.with(Cell::get) {
         return Err(Reason::NotPaid);
@@ -436,35 +439,39 @@ fn decide_connect(
         Decision::Deny(reason) => return Err(reason),
         Decision::Allow { addrs } => addrs,
     };
-    let pinned = pinned_name(name, &host, zone.as_deref(), addrs.first(), port);
+    let pinned = pinned_names(name, &host, zone.as_deref(), &addrs, port);
     Ok((pinned, addrs))
 }
 
-/// The "host:port" to connect to in place of `name`, or `None` when `name`
-/// already is a plain IP literal that every resolver reads the same way.
-fn pinned_name(
+/// The "host:port" names to connect to in place of `name`, one per checked
+/// address in resolver order (the caller falls back along them, as
+/// php_network_connect_socket_to_host does), or none when `name` already is
+/// a plain IP literal that every resolver reads the same way.
+fn pinned_names(
     name: &str,
     host: &Host,
     zone: Option<&str>,
-    first: Option<&IpAddr>,
+    addrs: &[IpAddr],
     port: u16,
-) -> Option<String> {
+) -> Vec<String> {
     if matches!(host, Host::Path(_)) {
-        return None;
+        return Vec::new();
     }
     let literal = name
         .strip_prefix('[')
-        .map_or_else(|| name.split(':').next(), |r| r.split(']').next());
-    if literal.is_some_and(|l| l.parse::<IpAddr>().is_ok())
-        && first.is_some_and(|a| Some(*a) == literal.and_then(|l| l.parse().ok()))
-    {
-        return None;
+        .map_or_else(|| name.split(':').next(), |r| r.split(']').next())
+        .and_then(|l| l.parse::<IpAddr>().ok());
+    if literal.is_some() && addrs.len() == 1 && literal == addrs.first().copied() {
+        return Vec::new();
     }
-    Some(match (first?, zone) {
-        (IpAddr::V4(v4), _) => format!("{v4}:{port}"),
-        (IpAddr::V6(v6), Some(z)) => format!("[{v6}%{z}]:{port}"),
-        (IpAddr::V6(v6), None) => format!("[{v6}]:{port}"),
-    })
+    addrs
+        .iter()
+        .map(|a| match (a, zone) {
+            (IpAddr::V4(v4), _) => format!("{v4}:{port}"),
+            (IpAddr::V6(v6), Some(z)) => format!("[{v6}%{z}]:{port}"),
+            (IpAddr::V6(v6), None) => format!("[{v6}]:{port}"),
+        })
+        .collect()
 }
 
 /// The set_option of guarded client streams.
@@ -493,7 +500,7 @@ unsafe extern "C" fn server_set_option(
 enum Step {
     /// Restore the original ops and delegate, with `name` in place of the
     /// requested one when set.
-    Delegate(Option<String>),
+    Delegate(Vec<String>),
     /// Report mode: log, restore and delegate unchanged.
     Report(String),
     /// Fail the operation with this reason.
@@ -557,24 +564,41 @@ unsafe fn guarded_set_option(
         }
         Step::Delegate(pinned) => {
             s.ops = original_ops;
-            let r = match pinned {
-                // SAFETY: forwarded.
-                None => unsafe { original_set(stream, option, value, ptrparam) },
-                Some(pinned) => {
-                    let (name, namelen) = (xparam.inputs.name, xparam.inputs.namelen);
-                    let copy = estrdup(pinned.as_bytes());
-                    xparam.inputs.name = copy;
-                    xparam.inputs.namelen = pinned.len();
-                    drop(pinned);
-                    // SAFETY: forwarded, with our own name buffer alive across the call.
-                    let r = unsafe { original_set(stream, option, value, ptrparam) };
-                    xparam.inputs.name = name;
-                    xparam.inputs.namelen = namelen;
-                    // SAFETY: `copy` came from estrdup above.
-                    unsafe { efree(copy.cast()) };
-                    r
-                }
+            let (name, namelen) = (xparam.inputs.name, xparam.inputs.namelen);
+            // SAFETY: forwarded.
+            let mut r = if pinned.is_empty() {
+                unsafe { original_set(stream, option, value, ptrparam) }
+            } else {
+                RETURN_ERR
             };
+            for (i, target) in pinned.iter().enumerate() {
+                if i > 0 {
+                    // The previous address refused: drop its error and try
+                    // the next checked one, as PHP itself falls back.
+                    if !xparam.outputs.error_text.is_null() {
+                        // SAFETY: the error text is a zend_string xp_socket made for us.
+                        unsafe {
+                            ext_php_rs::ffi::ext_php_rs_zend_string_release(
+                                xparam.outputs.error_text,
+                            )
+                        };
+                        xparam.outputs.error_text = ptr::null_mut();
+                    }
+                }
+                let copy = estrdup(target.as_bytes());
+                xparam.inputs.name = copy;
+                xparam.inputs.namelen = target.len();
+                // SAFETY: forwarded, with our own name buffer alive across the call.
+                r = unsafe { original_set(stream, option, value, ptrparam) };
+                xparam.inputs.name = name;
+                xparam.inputs.namelen = namelen;
+                // SAFETY: `copy` came from estrdup above.
+                unsafe { efree(copy.cast()) };
+                if r != RETURN_OK || xparam.outputs.returncode == 0 || op == OP_CONNECT_ASYNC {
+                    break;
+                }
+            }
+            drop(pinned);
             // SAFETY: the stream outlives its own set_option call.
             unsafe { track_if_connected(stream, op, r, xparam, original_ops) };
             r
@@ -778,7 +802,7 @@ fn decide_step(
 ) -> Step {
     let config = runtime::current();
     if config.mode == Mode::Off {
-        return Step::Delegate(None);
+        return Step::Delegate(Vec::new());
     }
     let name = if xparam.inputs.name.is_null() {
         std::borrow::Cow::Borrowed("")
@@ -789,7 +813,7 @@ fn decide_step(
         })
     };
     let transport_label = transport.as_ref().ok().map(|t| t.name());
-    let mut pinned = None;
+    let mut pinned = Vec::new();
     let verdict = match op {
         OP_CONNECT | OP_CONNECT_ASYNC => match transport {
             Ok(t) => decide_connect(&config, s, t, &name).map(|(p, addrs)| {
@@ -807,7 +831,7 @@ fn decide_step(
                 port: port.unwrap_or(0),
             })
         }
-        _ => return Step::Delegate(None),
+        _ => return Step::Delegate(Vec::new()),
     };
     let asked = super::Asked {
         target: &name,
