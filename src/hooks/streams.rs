@@ -211,10 +211,8 @@ pub fn uninstall() {
         // SAFETY: as in `install`.
         if let Some(slot) = unsafe { zend_hash_str_find(table, name, len).as_mut() } {
             // SAFETY: IS_PTR zval.
-            if std::ptr::eq(
-                unsafe { slot.value.ptr }.cast_const(),
-                guarded_factory as *const c_void,
-            ) {
+            let current = unsafe { slot.value.ptr };
+            if std::ptr::eq(current.cast_const(), guarded_factory as *const c_void) {
                 slot.value.ptr = f.original as *mut c_void;
             }
         }
@@ -565,12 +563,11 @@ unsafe fn guarded_set_option(
         Step::Delegate(pinned) => {
             s.ops = original_ops;
             let (name, namelen) = (xparam.inputs.name, xparam.inputs.namelen);
-            // SAFETY: forwarded.
-            let mut r = if pinned.is_empty() {
-                unsafe { original_set(stream, option, value, ptrparam) }
-            } else {
-                RETURN_ERR
-            };
+            let mut r = RETURN_ERR;
+            if pinned.is_empty() {
+                // SAFETY: forwarded.
+                r = unsafe { original_set(stream, option, value, ptrparam) };
+            }
             for (i, target) in pinned.iter().enumerate() {
                 if i > 0 {
                     // The previous address refused: drop its error and try
