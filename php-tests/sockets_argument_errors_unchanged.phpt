@@ -3,6 +3,8 @@ Argument errors of every guarded ext/sockets function are byte-for-byte PHP's
 --EXTENSIONS--
 sockets
 sockguard
+--SKIPIF--
+<?php require __DIR__ . '/inc/netns.inc'; ?>
 --INI--
 sockguard.mode=enforce
 --FILE--
