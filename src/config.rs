@@ -336,11 +336,6 @@ impl Config {
             (Err(reason), Mode::Enforce | Mode::Off) => Outcome::Deny(reason),
         }
     }
-
-    /// Whether `opt` was named in `sockguard.passthrough_options`.
-    pub fn passes_through(&self, opt: SockOpt) -> bool {
-        self.passthrough.contains(&opt)
-    }
 }
 
 #[cfg(test)]
