@@ -3,7 +3,8 @@
 // usage: php bench.php MODE N
 //   connect-fsockopen-ip|-host, connect-stream-ip|-host, connect-socket-ip|-host,
 //   connect-curl-ip|-host: N connect+close to the origin (nginx on :8088)
-//   http-direct | http-proxy: N HTTP GETs on new connections (proxy: squid on 127.0.0.1:3128)
+//   http-curl-direct|-proxy, http-stream-direct|-proxy: N HTTP GETs on new
+//     connections with curl or the http:// wrapper (proxy: squid on 127.0.0.1:3128)
 //   ttfb: N times the first byte of a fresh HTTP GET
 [$_, $mode, $n] = $argv + [null, 'connect-fsockopen-ip', 1000];
 $n = (int) $n;
@@ -34,15 +35,26 @@ switch (preg_replace('/-(ip|host)$/', '', $mode)) {
             curl_close($ch);
         }
         break;
-    case 'http-direct':
-    case 'http-proxy':
+    case 'http-curl-direct':
+    case 'http-curl-proxy':
         for ($i = 0; $i < $n; $i++) {
             $ch = curl_init("http://$ip:$port/");
             $opts = [CURLOPT_RETURNTRANSFER => true, CURLOPT_FORBID_REUSE => true, CURLOPT_FRESH_CONNECT => true];
-            if ($mode === 'http-proxy') $opts[CURLOPT_PROXY] = 'http://127.0.0.1:3128';
+            if ($mode === 'http-curl-proxy') $opts[CURLOPT_PROXY] = 'http://127.0.0.1:3128';
             curl_setopt_array($ch, $opts);
             curl_exec($ch) === "ok\n" || $fail($mode);
             curl_close($ch);
+        }
+        break;
+    case 'http-stream-direct':
+    case 'http-stream-proxy':
+        // The http:// wrapper (file_get_contents), the way most PHP code
+        // fetches a URL; through squid with the context's proxy option.
+        $http = ['protocol_version' => 1.0];
+        if ($mode === 'http-stream-proxy') $http += ['proxy' => 'tcp://127.0.0.1:3128', 'request_fulluri' => true];
+        $context = stream_context_create(['http' => $http]);
+        for ($i = 0; $i < $n; $i++) {
+            file_get_contents("http://$ip:$port/", false, $context) === "ok\n" || $fail($mode);
         }
         break;
     case 'ttfb':

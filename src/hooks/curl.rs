@@ -165,8 +165,8 @@ fn decide(purpose: c_int, address: &CurlSockaddr) -> Result<(), (Reason, String)
         // FTP active mode: libcurl wants a listening socket.
         _ => Err(Reason::Listen),
     };
-    let asked = super::Asked {
-        target: &target,
+    let asked = || super::Asked {
+        target: target.as_str().into(),
         port: dest.map(|(_, p)| p),
         transport: Some(if address.socktype == libc::SOCK_DGRAM {
             "udp"
@@ -174,7 +174,7 @@ fn decide(purpose: c_int, address: &CurlSockaddr) -> Result<(), (Reason, String)
             "tcp"
         }),
     };
-    match super::enforce(&config, verdict, &asked) {
+    match super::enforce(&config, verdict, asked) {
         Outcome::Allow(_) => Ok(()),
         Outcome::Deny(reason) => Err((reason, target)),
         Outcome::Report(reason) => {

@@ -87,12 +87,12 @@ unsafe fn connect_like(hook: Hook, ex: *mut ExecuteData, rv: *mut Zval) {
                     }
                 },
             };
-            let asked = Asked {
-                target: &name,
+            let asked = || Asked {
+                target: name.as_str().into(),
                 port: Some(port),
                 transport: Some("tcp"),
             };
-            match super::enforce(&config, verdict, &asked) {
+            match super::enforce(&config, verdict, asked) {
                 Outcome::Allow(addrs) => {
                     if let (Some(first), Some(slot)) = (addrs.first(), (*ex).zend_call_arg(0)) {
                         let _ = slot.set_string(&first.to_string(), false);

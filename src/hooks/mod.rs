@@ -19,10 +19,14 @@ mod php;
 mod reclaim;
 mod sendmsg;
 mod soap;
+mod socket_types;
 mod sockets;
 mod streams;
 
-use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::{
+    borrow::Cow,
+    panic::{catch_unwind, AssertUnwindSafe},
+};
 
 use ext_php_rs::{types::Zval, zend::ExecuteData};
 
@@ -60,10 +64,12 @@ pub enum Action {
     },
 }
 
-/// What the app asked for, for the audit log and report-mode lines.
+/// What the app asked for, for the audit log and report-mode lines. Hooks
+/// hand it over as a closure, so that an allowed call (the common case)
+/// formats nothing.
 pub struct Asked<'a> {
     /// The target as given.
-    pub target: &'a str,
+    pub target: Cow<'a, str>,
     /// Destination port, when there is one.
     pub port: Option<u16>,
     /// Transport name, when known.
@@ -73,25 +79,29 @@ pub struct Asked<'a> {
 impl<'a> From<&'a str> for Asked<'a> {
     fn from(target: &'a str) -> Self {
         Asked {
-            target,
+            target: Cow::Borrowed(target),
             port: None,
             transport: None,
         }
     }
 }
 
-impl<'a> From<&'a String> for Asked<'a> {
-    fn from(target: &'a String) -> Self {
-        Asked::from(target.as_str())
+impl From<String> for Asked<'_> {
+    fn from(target: String) -> Self {
+        Asked {
+            target: Cow::Owned(target),
+            port: None,
+            transport: None,
+        }
     }
 }
 
 /// Applies the mode to a verdict (through [`crate::config::Config::enforce`])
 /// and writes denials and would-be denials to the audit log.
-pub fn enforce(
+pub fn enforce<'a>(
     config: &crate::config::Config,
     verdict: Result<Vec<std::net::IpAddr>, crate::policy::Reason>,
-    asked: &Asked<'_>,
+    asked: impl FnOnce() -> Asked<'a>,
 ) -> crate::config::Outcome {
     use crate::config::Outcome;
     let outcome = config.enforce(verdict);
@@ -101,13 +111,14 @@ pub fn enforce(
         Outcome::Report(r) => (r, "report"),
     };
     if let Some(path) = &config.audit_log {
+        let asked = asked();
         let (file, line) = php::executed_location();
         let function = php::active_function();
         let entry = crate::audit::Entry {
             time: crate::audit::now(),
             app_id: &config.app_id,
             function: &function,
-            target: asked.target,
+            target: &asked.target,
             addresses: crate::audit::addresses_of(reason),
             port: asked.port,
             transport: asked.transport,

@@ -27,7 +27,7 @@ use super::{
     ffi::{module_registry, zend_ini_string_ex, zend_sockets_globals, zend_unregister_ini_entries},
     functions,
     php::{self, SOCKETS},
-    streams,
+    socket_types, streams,
 };
 use crate::{
     api,
@@ -142,6 +142,7 @@ extern "C" fn minit(_type: c_int, module_number: c_int) -> c_int {
     let started = catch_unwind(AssertUnwindSafe(|| {
         IniEntryDef::register(ini_table(), module_number);
         find_sockets_ext();
+        socket_types::install();
         functions::install();
         streams::install();
         curl::init();
@@ -160,6 +161,7 @@ extern "C" fn mshutdown(_type: c_int, module_number: c_int) -> c_int {
     let _ = catch_unwind(|| {
         streams::uninstall();
         functions::uninstall();
+        socket_types::uninstall();
     });
     // SAFETY: unregisters the entries this module registered in MINIT.
     unsafe { zend_unregister_ini_entries(module_number) };

@@ -100,7 +100,7 @@ fn decide(
             Err(Reason::Option {
                 name: opt.to_string(),
             }),
-            &super::Asked::from(opt.to_string().as_str()),
+            || opt.to_string().into(),
         ) {
             Outcome::Allow(_) => Action::Original,
             Outcome::Deny(reason) => Action::SocketFail {

@@ -137,6 +137,19 @@ impl Socket {
         unsafe { (*self.0).type_ }
     }
 
+    /// The object's handle in the request's object store.
+    pub fn handle(self) -> u32 {
+        // SAFETY: as in `fd`.
+        unsafe { (*self.0).std.handle }
+    }
+
+    /// Whether a stream is attached (socket_export_stream, or a Socket made
+    /// by socket_import_stream): that stream can close the descriptor.
+    pub fn has_stream(self) -> bool {
+        // SAFETY: as in `fd`; zstream is a zval, UNDEF when there is none.
+        unsafe { (*self.0).zstream.get_type() != ext_php_rs::flags::DataType::Undef }
+    }
+
     /// Sets the socket's own error, as `socket_last_error($socket)` reports.
     pub fn set_error(self, errno: i32) {
         // SAFETY: as in `fd`; the field is a plain int.

@@ -41,7 +41,7 @@ pub fn check(socket: Socket, message: &mut Zval) -> Action {
     let deny = |reason: Reason, target: &str| {
         super::sockets::act(
             &config,
-            target,
+            || target.into(),
             Some(socket),
             "Error in sendmsg",
             Err(reason),

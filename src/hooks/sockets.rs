@@ -49,6 +49,55 @@ pub(super) fn parsed(result: i32) -> bool {
     result == 0
 }
 
+/// Three int arguments, as "lll" takes them, when the call passed exactly
+/// three ints (see [`connect_args_as_given`]).
+///
+/// # Safety
+/// `ex` must be a live call frame.
+unsafe fn longs_as_given(ex: *mut ExecuteData) -> Option<[zend_long; 3]> {
+    // SAFETY: forwarded.
+    if unsafe { num_args(ex) } != 3 {
+        return None;
+    }
+    // SAFETY: the frame has three arguments.
+    let long = |n| unsafe { arg(ex, n) }.filter(|z| z.is_long())?.long();
+    Some([long(1)?, long(2)?, long(3)?])
+}
+
+/// socket_connect's arguments when they already have exactly the types
+/// "Os|l!" takes: a Socket, a string, and an int, null or nothing. ZPP would
+/// neither coerce nor warn about such arguments, so they are read as they
+/// are and the common call skips a second zend_parse_parameters; `None`
+/// sends the call through ZPP.
+///
+/// # Safety
+/// `ex` must be a live call frame.
+unsafe fn connect_args_as_given<'a>(
+    ex: *mut ExecuteData,
+) -> Option<(*mut zval, &'a [u8], Option<zend_long>)> {
+    // SAFETY: forwarded.
+    let n = unsafe { num_args(ex) };
+    if !(2..=3).contains(&n) {
+        return None;
+    }
+    // SAFETY: the frame has `n` >= 2 arguments.
+    let (socket, address) = unsafe { (arg(ex, 1)?, arg(ex, 2)?) };
+    if !socket.is_object() || Socket::from_zval(socket).is_none() || !address.is_string() {
+        return None;
+    }
+    let port = match n {
+        // SAFETY: the frame has a third argument.
+        3 => match unsafe { arg(ex, 3)? } {
+            p if p.is_long() => p.long(),
+            p if p.is_null() => None,
+            _ => return None,
+        },
+        _ => None,
+    };
+    let address = address.zend_str()?.as_bytes();
+    Some((ptr::from_mut(socket), address, port))
+}
+
 /// The bytes of a `char*`/`size_t` pair that ZPP filled in.
 ///
 /// # Safety
@@ -147,6 +196,26 @@ fn pinned_literal(family: i32, addrs: &[IpAddr], zone: Option<&str>) -> Option<S
     }
 }
 
+/// Whether ext/sockets will read `address` as exactly the checked `host`
+/// already: a plain IP literal of the socket's own family, which inet_pton
+/// and inet_aton read just as Rust's strict parser does. Such an address
+/// needs no rewriting (and the common case allocates nothing).
+fn reads_as_itself(family: i32, address: &[u8], host: &Host, zone: Option<&str>) -> bool {
+    let Host::Ip(checked) = host else {
+        return false;
+    };
+    let same_family = match checked {
+        IpAddr::V4(_) => family == libc::AF_INET,
+        IpAddr::V6(_) => family == libc::AF_INET6,
+    };
+    same_family
+        && zone.is_none()
+        && std::str::from_utf8(address)
+            .ok()
+            .and_then(|text| text.parse::<IpAddr>().ok())
+            == Some(*checked)
+}
+
 /// Checks `address`:`port` for a socket and returns what to connect to.
 fn check_destination(
     config: &Config,
@@ -161,7 +230,7 @@ fn check_destination(
         Decision::Allow { addrs } => addrs,
         Decision::Deny(reason) => return Err(reason),
     };
-    if family == libc::AF_UNIX {
+    if family == libc::AF_UNIX || reads_as_itself(family, address, &host, zone.as_deref()) {
         return Ok((addrs, None));
     }
     let pinned = pinned_literal(family, &addrs, zone.as_deref()).ok_or_else(|| Reason::Dns {
@@ -185,13 +254,12 @@ fn check_destination(
 /// addresses; a denial fails the call with ext/sockets' `msg`.
 pub(super) fn act<'a>(
     config: &Config,
-    asked: impl Into<Asked<'a>>,
+    asked: impl Fn() -> Asked<'a>,
     socket: Option<Socket>,
     msg: &'static str,
     verdict: Result<Vec<IpAddr>, Reason>,
     allow: impl FnOnce(Vec<IpAddr>) -> Action,
 ) -> Action {
-    let asked = asked.into();
     match super::enforce(config, verdict, &asked) {
         Outcome::Allow(addrs) => allow(addrs),
         Outcome::Deny(reason) => Action::SocketFail {
@@ -201,7 +269,7 @@ pub(super) fn act<'a>(
             reason: reason.to_string(),
         },
         Outcome::Report(reason) => Action::Report {
-            line: super::report_line(asked.target, &reason),
+            line: super::report_line(&asked().target, &reason),
         },
     }
 }
@@ -254,18 +322,23 @@ pub unsafe extern "C" fn socket_create(ex: *mut ExecuteData, rv: *mut Zval) {
         return unsafe { super::functions::call_original(HOOK, ex, rv) };
     }
     let (mut domain, mut sotype, mut protocol): (zend_long, zend_long, zend_long) = (0, 0, 0);
-    // SAFETY: "lll" takes three zend_long pointers.
-    let ok = parsed(unsafe {
-        zend_parse_parameters(
-            num_args(ex),
-            c"lll".as_ptr(),
-            &mut domain,
-            &mut sotype,
-            &mut protocol,
-        )
-    });
-    if !ok {
-        return;
+    // SAFETY: the engine passes a live frame.
+    if let Some(given) = unsafe { longs_as_given(ex) } {
+        [domain, sotype, protocol] = given;
+    } else {
+        // SAFETY: "lll" takes three zend_long pointers.
+        let ok = parsed(unsafe {
+            zend_parse_parameters(
+                num_args(ex),
+                c"lll".as_ptr(),
+                &mut domain,
+                &mut sotype,
+                &mut protocol,
+            )
+        });
+        if !ok {
+            return;
+        }
     }
     // SAFETY: forwarded.
     unsafe {
@@ -278,10 +351,9 @@ pub unsafe extern "C" fn socket_create(ex: *mut ExecuteData, rv: *mut Zval) {
                 Some(r) => Err(r),
                 None => transport_of(domain as i32, sotype as i32, protocol).map(|_| Vec::new()),
             };
-            let target = format!("{domain}, {sotype}, {protocol}");
             act(
                 &config,
-                &target,
+                || format!("{domain}, {sotype}, {protocol}").into(),
                 None,
                 "Unable to create socket",
                 verdict,
@@ -289,6 +361,9 @@ pub unsafe extern "C" fn socket_create(ex: *mut ExecuteData, rv: *mut Zval) {
             )
         });
         super::reclaim::register_returned(rv);
+        if let Some(socket) = rv.as_ref().and_then(Socket::from_zval) {
+            super::socket_types::record(socket, sotype as i32);
+        }
     }
 }
 
@@ -329,10 +404,9 @@ pub unsafe extern "C" fn socket_create_pair(ex: *mut ExecuteData, rv: *mut Zval)
                     "socket pair".to_owned()
                 },
             }));
-            let target = format!("{domain}, {sotype}, {protocol}");
             act(
                 &config,
-                &target,
+                || format!("{domain}, {sotype}, {protocol}").into(),
                 None,
                 "Unable to create socket pair",
                 verdict,
@@ -363,7 +437,7 @@ pub unsafe extern "C" fn socket_create_listen(ex: *mut ExecuteData, rv: *mut Zva
             let verdict = Err(not_paid(&config).unwrap_or(Reason::Listen));
             act(
                 &config,
-                &port.to_string(),
+                || port.to_string().into(),
                 None,
                 "unable to listen on socket",
                 verdict,
@@ -400,21 +474,27 @@ pub unsafe extern "C" fn socket_connect(ex: *mut ExecuteData, rv: *mut Zval) {
     let (mut addr, mut addr_len): (*mut c_char, usize) = (ptr::null_mut(), 0);
     let mut port: zend_long = 0;
     let mut port_is_null = true;
-    // SAFETY: "Os|l!" takes zval**, class entry, char**, size_t*, zend_long*, bool*.
-    let ok = parsed(unsafe {
-        zend_parse_parameters(
-            num_args(ex),
-            c"Os|l!".as_ptr(),
-            &mut zsock,
-            socket_ce(),
-            &mut addr,
-            &mut addr_len,
-            &mut port,
-            &mut port_is_null,
-        )
-    });
-    if !ok {
-        return;
+    // SAFETY: the engine passes a live frame.
+    if let Some((socket, address, given_port)) = unsafe { connect_args_as_given(ex) } {
+        (zsock, addr, addr_len) = (socket, address.as_ptr().cast_mut().cast(), address.len());
+        (port, port_is_null) = (given_port.unwrap_or(0), given_port.is_none());
+    } else {
+        // SAFETY: "Os|l!" takes zval**, class entry, char**, size_t*, zend_long*, bool*.
+        let ok = parsed(unsafe {
+            zend_parse_parameters(
+                num_args(ex),
+                c"Os|l!".as_ptr(),
+                &mut zsock,
+                socket_ce(),
+                &mut addr,
+                &mut addr_len,
+                &mut port,
+                &mut port_is_null,
+            )
+        });
+        if !ok {
+            return;
+        }
     }
     // SAFETY: forwarded.
     unsafe {
@@ -459,7 +539,8 @@ pub(super) fn check_socket_destination(
     let transport = if family == libc::AF_UNIX {
         Ok(Transport::Unix)
     } else {
-        socket_type(socket.fd())
+        super::socket_types::known(socket)
+            .or_else(|| socket_type(socket.fd()))
             .ok_or_else(|| Reason::Transport {
                 name: "unknown socket type".to_owned(),
             })
@@ -473,11 +554,10 @@ pub(super) fn check_socket_destination(
             addrs
         })
     });
-    let target = target_text(address, port);
     match act(
         &config,
-        Asked {
-            target: &target,
+        || Asked {
+            target: target_text(address, port).into(),
             port,
             transport: transport_name,
         },
@@ -646,10 +726,9 @@ fn bind_like(
         }
         _ => Err(denied()),
     };
-    let target = target_text(address, Some(port));
     act(
         &config,
-        &target,
+        || target_text(address, Some(port)).into(),
         socket,
         "Unable to bind address",
         verdict,
@@ -729,9 +808,14 @@ unsafe fn deny_listening(
                 return Action::Original;
             };
             let config = runtime::current();
-            act(&config, "", Some(socket), msg, Err(Reason::Listen), |_| {
-                Action::Original
-            })
+            act(
+                &config,
+                || "".into(),
+                Some(socket),
+                msg,
+                Err(Reason::Listen),
+                |_| Action::Original,
+            )
         });
     }
 }
@@ -850,13 +934,15 @@ unsafe fn addrinfo_hook(hook: Hook, ex: *mut ExecuteData, rv: *mut Zval) {
                     }),
                 },
             };
-            let target = sockaddr.map_or_else(String::new, |(ip, port)| {
-                std::net::SocketAddr::new(ip, port).to_string()
-            });
+            let target = || {
+                sockaddr.map_or_else(String::new, |(ip, port)| {
+                    std::net::SocketAddr::new(ip, port).to_string()
+                })
+            };
             act(
                 &config,
-                Asked {
-                    target: &target,
+                || Asked {
+                    target: target().into(),
                     port: sockaddr.map(|(_, p)| p),
                     transport: None,
                 },

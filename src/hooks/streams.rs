@@ -830,12 +830,12 @@ fn decide_step(
         }
         _ => return Step::Delegate(Vec::new()),
     };
-    let asked = super::Asked {
-        target: &name,
+    let asked = || super::Asked {
+        target: name.as_ref().into(),
         port: split_host_port(&name).1,
         transport: transport_label,
     };
-    match super::enforce(&config, verdict, &asked) {
+    match super::enforce(&config, verdict, asked) {
         Outcome::Allow(_) => Step::Delegate(pinned),
         Outcome::Deny(reason) => Step::Deny(reason.to_string()),
         Outcome::Report(reason) => Step::Report(super::report_line(&name, &reason)),
@@ -903,58 +903,6 @@ pub fn decide_sendto(stream: &php_stream, target: &str) -> Option<Result<Option<
         }
     })();
     Some(verdict)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn sendto_targets_split_like_php() {
-        assert_eq!(split_sendto_target("10.0.0.1:53"), Some(("10.0.0.1", 53)));
-        assert_eq!(split_sendto_target("[::1]:53"), Some(("::1", 53)));
-        assert_eq!(split_sendto_target("host:65561"), Some(("host", 25)));
-        assert_eq!(split_sendto_target("host:-1"), Some(("host", 65535)));
-        assert_eq!(split_sendto_target("host:53abc"), Some(("host", 53)));
-        assert_eq!(split_sendto_target("nohost"), None);
-        assert_eq!(split_sendto_target("[::1]53"), None);
-    }
-
-    #[test]
-    fn bind_addresses_split_like_xp_socket() {
-        assert_eq!(split_host_port("0.0.0.0:0"), ("0.0.0.0", Some(0)));
-        assert_eq!(split_host_port("[::]:8080"), ("::", Some(8080)));
-        assert_eq!(split_host_port("127.0.0.1"), ("127.0.0.1", None));
-        assert_eq!(split_host_port(":0"), ("", Some(0)));
-    }
-
-    #[test]
-    fn persistent_streams_of_other_apps_are_released() {
-        let owners = vec![
-            (b"pfsockopen__db:3306".to_vec(), "shop".to_owned()),
-            (
-                b"stream_socket_client__tcp://api:443".to_vec(),
-                "blog".to_owned(),
-            ),
-        ];
-        assert_eq!(
-            foreign_ids(&owners, "shop"),
-            vec![b"stream_socket_client__tcp://api:443".to_vec()]
-        );
-        assert_eq!(
-            foreign_ids(&owners, "blog"),
-            vec![b"pfsockopen__db:3306".to_vec()]
-        );
-        assert_eq!(foreign_ids(&owners, "other").len(), 2);
-    }
-
-    #[test]
-    fn transport_names_map_to_tcp_udp_unix_udg() {
-        assert_eq!(transport_named("tlsv1.3"), Ok(Transport::Tcp));
-        assert_eq!(transport_named("udp"), Ok(Transport::Udp));
-        assert_eq!(transport_named("udg"), Ok(Transport::Udg));
-        assert_eq!(transport_named("sctp"), Err("sctp".to_owned()));
-    }
 }
 
 /// The php_stream behind a resource zval, if it is a stream.
@@ -1029,12 +977,12 @@ pub unsafe extern "C" fn stream_socket_sendto(
                 Vec::new()
             });
             let config = runtime::current();
-            let asked = super::Asked {
-                target: &target,
+            let asked = || super::Asked {
+                target: target.as_str().into(),
                 port: split_sendto_target(&target).map(|(_, p)| p),
                 transport: None,
             };
-            match super::enforce(&config, verdict, &asked) {
+            match super::enforce(&config, verdict, asked) {
                 Outcome::Allow(_) => {
                     if let (Some(p), Some(slot)) = (pinned, (*ex).zend_call_arg(3)) {
                         let _ = slot.set_string(&p, false);
@@ -1049,5 +997,57 @@ pub unsafe extern "C" fn stream_socket_sendto(
                 },
             }
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sendto_targets_split_like_php() {
+        assert_eq!(split_sendto_target("10.0.0.1:53"), Some(("10.0.0.1", 53)));
+        assert_eq!(split_sendto_target("[::1]:53"), Some(("::1", 53)));
+        assert_eq!(split_sendto_target("host:65561"), Some(("host", 25)));
+        assert_eq!(split_sendto_target("host:-1"), Some(("host", 65535)));
+        assert_eq!(split_sendto_target("host:53abc"), Some(("host", 53)));
+        assert_eq!(split_sendto_target("nohost"), None);
+        assert_eq!(split_sendto_target("[::1]53"), None);
+    }
+
+    #[test]
+    fn bind_addresses_split_like_xp_socket() {
+        assert_eq!(split_host_port("0.0.0.0:0"), ("0.0.0.0", Some(0)));
+        assert_eq!(split_host_port("[::]:8080"), ("::", Some(8080)));
+        assert_eq!(split_host_port("127.0.0.1"), ("127.0.0.1", None));
+        assert_eq!(split_host_port(":0"), ("", Some(0)));
+    }
+
+    #[test]
+    fn persistent_streams_of_other_apps_are_released() {
+        let owners = vec![
+            (b"pfsockopen__db:3306".to_vec(), "shop".to_owned()),
+            (
+                b"stream_socket_client__tcp://api:443".to_vec(),
+                "blog".to_owned(),
+            ),
+        ];
+        assert_eq!(
+            foreign_ids(&owners, "shop"),
+            vec![b"stream_socket_client__tcp://api:443".to_vec()]
+        );
+        assert_eq!(
+            foreign_ids(&owners, "blog"),
+            vec![b"pfsockopen__db:3306".to_vec()]
+        );
+        assert_eq!(foreign_ids(&owners, "other").len(), 2);
+    }
+
+    #[test]
+    fn transport_names_map_to_tcp_udp_unix_udg() {
+        assert_eq!(transport_named("tlsv1.3"), Ok(Transport::Tcp));
+        assert_eq!(transport_named("udp"), Ok(Transport::Udp));
+        assert_eq!(transport_named("udg"), Ok(Transport::Udg));
+        assert_eq!(transport_named("sctp"), Err("sctp".to_owned()));
     }
 }
