@@ -10,10 +10,7 @@
 //! allocation. Descriptors are process-wide, so one table serves every
 //! thread.
 
-use std::{
-    sync::atomic::{AtomicU64, Ordering},
-    time::Duration,
-};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Milliseconds on a monotonic clock (the hooks read a coarse one).
 pub type Millis = u64;
@@ -47,18 +44,17 @@ pub enum Use {
 
 /// Sockets by descriptor number.
 pub struct Registry {
-    slots: Box<[AtomicU64]>,
-}
-
-impl Default for Registry {
-    fn default() -> Self {
-        Self {
-            slots: (0..MAX_FDS).map(|_| AtomicU64::new(UNTRACKED)).collect(),
-        }
-    }
+    slots: [AtomicU64; MAX_FDS],
 }
 
 impl Registry {
+    /// An empty table (all zero: a static of it costs nothing until used).
+    pub const fn new() -> Self {
+        Self {
+            slots: [const { AtomicU64::new(UNTRACKED) }; MAX_FDS],
+        }
+    }
+
     fn slot(&self, fd: i32) -> Option<&AtomicU64> {
         usize::try_from(fd).ok().and_then(|i| self.slots.get(i))
     }
@@ -80,8 +76,9 @@ impl Registry {
     }
 
     /// Records a use of `fd` at `now`; `timeout` `None` never reclaims.
+    /// Integer milliseconds throughout: this runs on every read and write.
     #[inline]
-    pub fn touch(&self, fd: i32, now: Millis, timeout: Option<Duration>) -> Use {
+    pub fn touch(&self, fd: i32, now: Millis, timeout: Option<Millis>) -> Use {
         let Some(slot) = self.slot(fd) else {
             return Use::Untracked;
         };
@@ -94,9 +91,9 @@ impl Registry {
                 idle_secs: value & !RECLAIMED,
             };
         }
-        let idle = Duration::from_millis(now.saturating_sub(value));
+        let idle = now.saturating_sub(value);
         if timeout.is_some_and(|t| idle > t) {
-            let idle_secs = idle.as_secs();
+            let idle_secs = idle / 1000;
             slot.store(RECLAIMED | idle_secs, Ordering::Relaxed);
             return Use::Reclaim { idle_secs };
         }
@@ -108,9 +105,10 @@ impl Registry {
 }
 
 /// The process's table.
+static TABLE: Registry = Registry::new();
+
 fn table() -> &'static Registry {
-    static TABLE: std::sync::OnceLock<Registry> = std::sync::OnceLock::new();
-    TABLE.get_or_init(Registry::default)
+    &TABLE
 }
 
 /// Tracks a new socket.
@@ -125,7 +123,7 @@ pub fn forget(fd: i32) {
 
 /// Records a use of a socket under the timeout in force.
 #[inline]
-pub fn touch(fd: i32, now: Millis, timeout: Option<Duration>) -> Use {
+pub fn touch(fd: i32, now: Millis, timeout: Option<Millis>) -> Use {
     table().touch(fd, now, timeout)
 }
 
@@ -136,8 +134,8 @@ mod tests {
     #[test]
     fn use_resets_the_clock_and_idleness_reclaims_once() {
         let t0: Millis = 1_000_000;
-        let one = Some(Duration::from_secs(1));
-        let r = Registry::default();
+        let one = Some(1000);
+        let r = Registry::new();
         assert_eq!(r.touch(5, t0, one), Use::Untracked);
         r.register(5, t0);
         assert_eq!(r.touch(5, t0 + 900, one), Use::Fresh);
@@ -152,8 +150,8 @@ mod tests {
     #[test]
     fn no_timeout_never_reclaims_and_reuse_of_a_number_starts_fresh() {
         let t0: Millis = 5;
-        let one = Some(Duration::from_secs(1));
-        let r = Registry::default();
+        let one = Some(1000);
+        let r = Registry::new();
         r.register(7, t0);
         assert_eq!(r.touch(7, t0 + 3_600_000, None), Use::Fresh);
         r.register(8, t0);

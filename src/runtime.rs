@@ -54,12 +54,12 @@ pub fn current() -> Rc<Config> {
 /// asks for it.
 static IDLE_TIMEOUT_MS: AtomicU64 = AtomicU64::new(120_000);
 
-/// `sockguard.idle_timeout` in force.
+/// `sockguard.idle_timeout` in force, in milliseconds.
 #[inline]
-pub fn idle_timeout() -> Option<std::time::Duration> {
+pub fn idle_timeout_ms() -> Option<u64> {
     match IDLE_TIMEOUT_MS.load(Ordering::Relaxed) {
         0 => None,
-        ms => Some(std::time::Duration::from_millis(ms)),
+        ms => Some(ms),
     }
 }
 

@@ -54,7 +54,7 @@ pub fn register_fd(fd: i32) {
 /// socket is (now) reclaimed. Report mode logs and lets the call through.
 #[inline]
 pub fn use_fd(fd: i32) -> Result<(), Reason> {
-    match registry::touch(fd, now_millis(), runtime::idle_timeout()) {
+    match registry::touch(fd, now_millis(), runtime::idle_timeout_ms()) {
         Use::Untracked | Use::Fresh => Ok(()),
         Use::Reclaim { idle_secs } if runtime::current().mode == Mode::Report => {
             php::log(&format!(

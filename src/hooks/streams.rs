@@ -619,7 +619,7 @@ unsafe fn track_if_connected(
     let connected = (op == OP_CONNECT || op == OP_CONNECT_ASYNC)
         && result == RETURN_OK
         && xparam.outputs.returncode == 0;
-    if !connected || runtime::idle_timeout().is_none() {
+    if !connected || runtime::idle_timeout_ms().is_none() {
         return;
     }
     let Some(guard) = GUARDS.lock().ok().and_then(|g| {
