@@ -47,6 +47,12 @@ pub struct Registry {
     slots: [AtomicU64; MAX_FDS],
 }
 
+impl Default for Registry {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl Registry {
     /// An empty table (all zero: a static of it costs nothing until used).
     pub const fn new() -> Self {
