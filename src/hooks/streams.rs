@@ -805,9 +805,12 @@ fn decide_step(
         std::borrow::Cow::Borrowed("")
     } else {
         // SAFETY: inputs.name holds namelen bytes for the name-taking ops.
-        String::from_utf8_lossy(unsafe {
+        let bytes = unsafe {
             std::slice::from_raw_parts(xparam.inputs.name.cast::<u8>(), xparam.inputs.namelen)
-        })
+        };
+        // from_utf8 first: lossy conversion is slower even on valid input.
+        std::str::from_utf8(bytes)
+            .map_or_else(|_| String::from_utf8_lossy(bytes), std::borrow::Cow::Borrowed)
     };
     let transport_label = transport.as_ref().ok().map(|t| t.name());
     let mut pinned = Vec::new();

@@ -337,6 +337,11 @@ pub fn parse_host(s: &str) -> Result<(Host, Option<String>), TargetError> {
     if inner.is_empty() {
         return Err(TargetError::EmptyHost);
     }
+    // The common case first: strict dotted decimal (no leading zeros, which
+    // inet_aton would read as octal) means the same to inet_aton.
+    if let Ok(a) = inner.parse::<Ipv4Addr>() {
+        return Ok((Host::Ip(IpAddr::V4(a)), None));
+    }
     if let Some(a) = inet_aton(inner.as_bytes()) {
         return Ok((Host::Ip(IpAddr::V4(a)), None));
     }
