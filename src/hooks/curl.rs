@@ -106,7 +106,13 @@ fn guard(zv: &Zval) {
         setopt(cp, CURLOPT_OPENSOCKETFUNCTION, open_socket as OpenSocket);
         setopt(cp, CURLOPT_OPENSOCKETDATA, cp);
     }
-    DENIALS.with(|d| d.borrow_mut().remove(&(cp as usize)));
+    DENIALS.with(|d| {
+        let mut denials = d.borrow_mut();
+        // Hashing costs more than the check, and there is rarely a denial.
+        if !denials.is_empty() {
+            denials.remove(&(cp as usize));
+        }
+    });
 }
 
 /// The IP and port of a curl_sockaddr.
@@ -141,10 +147,12 @@ fn decide(purpose: c_int, address: &CurlSockaddr) -> Result<(), (Reason, String)
         return Ok(());
     }
     let dest = destination(address);
-    let target = dest.map_or_else(
-        || format!("address family {}", address.family),
-        |(ip, port)| std::net::SocketAddr::new(ip, port).to_string(),
-    );
+    let target = || {
+        dest.map_or_else(
+            || format!("address family {}", address.family),
+            |(ip, port)| std::net::SocketAddr::new(ip, port).to_string(),
+        )
+    };
     let verdict = match (purpose, dest) {
         (CURLSOCKTYPE_IPCXN, Some((ip, port))) => {
             let transport = if address.socktype == libc::SOCK_DGRAM {
@@ -166,7 +174,7 @@ fn decide(purpose: c_int, address: &CurlSockaddr) -> Result<(), (Reason, String)
         _ => Err(Reason::Listen),
     };
     let asked = || super::Asked {
-        target: target.as_str().into(),
+        target: target().into(),
         port: dest.map(|(_, p)| p),
         transport: Some(if address.socktype == libc::SOCK_DGRAM {
             "udp"
@@ -176,9 +184,9 @@ fn decide(purpose: c_int, address: &CurlSockaddr) -> Result<(), (Reason, String)
     };
     match super::enforce(&config, verdict, asked) {
         Outcome::Allow(_) => Ok(()),
-        Outcome::Deny(reason) => Err((reason, target)),
+        Outcome::Deny(reason) => Err((reason, target())),
         Outcome::Report(reason) => {
-            php::log(&super::report_line(&target, &reason));
+            php::log(&super::report_line(&target(), &reason));
             Ok(())
         }
     }

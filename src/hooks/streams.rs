@@ -809,8 +809,10 @@ fn decide_step(
             std::slice::from_raw_parts(xparam.inputs.name.cast::<u8>(), xparam.inputs.namelen)
         };
         // from_utf8 first: lossy conversion is slower even on valid input.
-        std::str::from_utf8(bytes)
-            .map_or_else(|_| String::from_utf8_lossy(bytes), std::borrow::Cow::Borrowed)
+        std::str::from_utf8(bytes).map_or_else(
+            |_| String::from_utf8_lossy(bytes),
+            std::borrow::Cow::Borrowed,
+        )
     };
     let transport_label = transport.as_ref().ok().map(|t| t.name());
     let mut pinned = Vec::new();
