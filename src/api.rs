@@ -74,7 +74,7 @@ fn check(target: &str, port: i64, transport: &str) -> CheckResult {
         return deny(Reason::NotPaid);
     }
     let port = parsed.port.unwrap_or(0);
-    match policy.decide(&parsed.host, port, parsed.transport, &*runtime::resolver()) {
+    match policy.decide(&parsed.host, port, parsed.transport, &*config.resolver) {
         Decision::Allow { addrs } => CheckResult {
             allowed: true,
             code: None,
@@ -137,7 +137,7 @@ pub fn sockguard_stats() -> Result<ZBox<ZendHashTable>, PhpException> {
     let resolver = runtime::resolver();
     let mut out = ZendHashTable::new();
     let counters = [
-        ("checked", stats::CHECKED.load(Ordering::Relaxed)),
+        ("checked", stats::checked()),
         ("allowed", stats::ALLOWED.load(Ordering::Relaxed)),
         ("denied", stats::DENIED.load(Ordering::Relaxed)),
         ("reclaimed", stats::RECLAIMED.load(Ordering::Relaxed)),

@@ -11,7 +11,6 @@ use std::{
 use crate::policy::Reason;
 
 /// Checks made.
-pub static CHECKED: AtomicU64 = AtomicU64::new(0);
 /// Checks that allowed.
 pub static ALLOWED: AtomicU64 = AtomicU64::new(0);
 /// Checks that denied (or would have, in report mode).
@@ -29,11 +28,11 @@ static DENIED_BY_CODE: Mutex<Vec<(&'static str, u64)>> = Mutex::new(Vec::new());
 
 /// Counts one policy verdict.
 pub fn record(verdict: &Result<Vec<IpAddr>, Reason>) {
-    CHECKED.fetch_add(1, Ordering::Relaxed);
     match verdict {
-        Ok(_) => {
-            ALLOWED.fetch_add(1, Ordering::Relaxed);
-        }
+        // Every allowed call passes here: a plain load and store, not a
+        // locked read-modify-write. Only threads racing on one counter
+        // (ZTS) could lose a count; a count is never made up.
+        Ok(_) => ALLOWED.store(ALLOWED.load(Ordering::Relaxed) + 1, Ordering::Relaxed),
         Err(reason) => {
             DENIED.fetch_add(1, Ordering::Relaxed);
             if let Ok(mut by_code) = DENIED_BY_CODE.lock() {
@@ -45,6 +44,11 @@ pub fn record(verdict: &Result<Vec<IpAddr>, Reason>) {
             }
         }
     }
+}
+
+/// Decisions made: allowed plus denied.
+pub fn checked() -> u64 {
+    ALLOWED.load(Ordering::Relaxed) + DENIED.load(Ordering::Relaxed)
 }
 
 /// Denials so far, per reason code.

@@ -162,7 +162,7 @@ fn decide(purpose: c_int, address: &CurlSockaddr) -> Result<(), (Reason, String)
             };
             match &config.policy {
                 Ok(policy) => policy
-                    .check_addr(ip, port, transport, &*runtime::resolver())
+                    .check_addr(ip, port, transport, &*config.resolver)
                     .map(|()| vec![ip]),
                 Err(reason) => Err(reason.clone()),
             }

@@ -80,7 +80,7 @@ unsafe fn connect_like(hook: Hook, ex: *mut ExecuteData, rv: *mut Zval) {
                 Ok(policy) => match parse_host(&name) {
                     Err(e) => Err(Reason::target(&name, &e)),
                     Ok((host, _)) => {
-                        match policy.decide(&host, port, Transport::Tcp, &*runtime::resolver()) {
+                        match policy.decide(&host, port, Transport::Tcp, &*config.resolver) {
                             Decision::Allow { addrs } => Ok(addrs),
                             Decision::Deny(reason) => Err(reason),
                         }

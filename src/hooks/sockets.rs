@@ -153,7 +153,10 @@ fn transport_of(family: i32, sotype: i32, protocol: i64) -> Result<Transport, Re
 /// NUL, an IP literal in any spelling libc accepts, or a name.
 fn host_for_family(family: i32, address: &[u8]) -> Result<(Host, Option<String>), Reason> {
     let c_part = address.split(|b| *b == 0).next().unwrap_or_default();
-    let text = String::from_utf8_lossy(c_part);
+    let text = std::str::from_utf8(c_part).map_or_else(
+        |_| String::from_utf8_lossy(c_part),
+        std::borrow::Cow::Borrowed,
+    );
     let bad = |error: String| Reason::Target {
         input: text.clone().into_owned(),
         error,
@@ -196,24 +199,16 @@ fn pinned_literal(family: i32, addrs: &[IpAddr], zone: Option<&str>) -> Option<S
     }
 }
 
-/// Whether ext/sockets will read `address` as exactly the checked `host`
-/// already: a plain IP literal of the socket's own family, which inet_pton
-/// and inet_aton read just as Rust's strict parser does. Such an address
-/// needs no rewriting (and the common case allocates nothing).
-fn reads_as_itself(family: i32, address: &[u8], host: &Host, zone: Option<&str>) -> bool {
-    let Host::Ip(checked) = host else {
-        return false;
-    };
-    let same_family = match checked {
+/// `address` as a plain IP literal of the socket's own family, the common
+/// case: inet_pton and inet_aton read it exactly as Rust's strict parser
+/// does, so it is checked as it is and needs no rewriting.
+fn plain_literal(family: i32, address: &[u8]) -> Option<IpAddr> {
+    let ip = std::str::from_utf8(address).ok()?.parse::<IpAddr>().ok()?;
+    let own_family = match ip {
         IpAddr::V4(_) => family == libc::AF_INET,
         IpAddr::V6(_) => family == libc::AF_INET6,
     };
-    same_family
-        && zone.is_none()
-        && std::str::from_utf8(address)
-            .ok()
-            .and_then(|text| text.parse::<IpAddr>().ok())
-            == Some(*checked)
+    own_family.then_some(ip)
 }
 
 /// Checks `address`:`port` for a socket and returns what to connect to.
@@ -225,12 +220,17 @@ fn check_destination(
     port: u16,
 ) -> Result<(Vec<IpAddr>, Option<String>), Reason> {
     let policy = config.policy.as_ref().map_err(Clone::clone)?;
+    if let Some(ip) = plain_literal(family, address) {
+        return policy
+            .check_addr(ip, port, transport, &*config.resolver)
+            .map(|()| (vec![ip], None));
+    }
     let (host, zone) = host_for_family(family, address)?;
-    let addrs = match policy.decide(&host, port, transport, &*runtime::resolver()) {
+    let addrs = match policy.decide(&host, port, transport, &*config.resolver) {
         Decision::Allow { addrs } => addrs,
         Decision::Deny(reason) => return Err(reason),
     };
-    if family == libc::AF_UNIX || reads_as_itself(family, address, &host, zone.as_deref()) {
+    if family == libc::AF_UNIX {
         return Ok((addrs, None));
     }
     let pinned = pinned_literal(family, &addrs, zone.as_deref()).ok_or_else(|| Reason::Dns {
@@ -923,7 +923,7 @@ unsafe fn addrinfo_hook(hook: Hook, ex: *mut ExecuteData, rv: *mut Zval) {
                     }),
                     (Ok(t), Some((ip, port))) if connect => match &config.policy {
                         Ok(p) => p
-                            .check_addr(ip, port, t, &*runtime::resolver())
+                            .check_addr(ip, port, t, &*config.resolver)
                             .map(|()| vec![ip]),
                         Err(r) => Err(r.clone()),
                     },

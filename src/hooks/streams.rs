@@ -433,7 +433,7 @@ fn decide_connect(
         }
     };
     let port = port.unwrap_or(0);
-    let addrs = match policy.decide(&host, port, transport, &*runtime::resolver()) {
+    let addrs = match policy.decide(&host, port, transport, &*config.resolver) {
         Decision::Deny(reason) => return Err(reason),
         Decision::Allow { addrs } => addrs,
     };
@@ -898,7 +898,7 @@ pub fn decide_sendto(stream: &php_stream, target: &str) -> Option<Result<Option<
     let verdict = (|| {
         let policy = config.policy.as_ref().map_err(Clone::clone)?;
         let (host, zone) = crate::policy::parse_host(host).map_err(|e| Reason::target(host, &e))?;
-        match policy.decide(&host, port, transport, &*runtime::resolver()) {
+        match policy.decide(&host, port, transport, &*config.resolver) {
             Decision::Deny(r) => Err(r),
             Decision::Allow { addrs } => Ok(addrs.first().map(|a| match (a, &zone) {
                 (IpAddr::V4(v4), _) => format!("{v4}:{port}"),
