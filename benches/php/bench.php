@@ -37,14 +37,16 @@ switch (preg_replace('/-(ip|host)$/', '', $mode)) {
         break;
     case 'http-curl-direct':
     case 'http-curl-proxy':
+        // One handle, as an HTTP client library keeps it, and a new
+        // connection for every request (to squid, or to the origin).
+        $ch = curl_init("http://$ip:$port/");
+        $opts = [CURLOPT_RETURNTRANSFER => true, CURLOPT_FORBID_REUSE => true, CURLOPT_FRESH_CONNECT => true];
+        if ($mode === 'http-curl-proxy') $opts[CURLOPT_PROXY] = 'http://127.0.0.1:3128';
+        curl_setopt_array($ch, $opts);
         for ($i = 0; $i < $n; $i++) {
-            $ch = curl_init("http://$ip:$port/");
-            $opts = [CURLOPT_RETURNTRANSFER => true, CURLOPT_FORBID_REUSE => true, CURLOPT_FRESH_CONNECT => true];
-            if ($mode === 'http-curl-proxy') $opts[CURLOPT_PROXY] = 'http://127.0.0.1:3128';
-            curl_setopt_array($ch, $opts);
             curl_exec($ch) === "ok\n" || $fail($mode);
-            curl_close($ch);
         }
+        curl_close($ch);
         break;
     case 'http-stream-direct':
     case 'http-stream-proxy':

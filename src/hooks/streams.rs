@@ -675,13 +675,31 @@ unsafe fn with_original<R>(
 ///
 /// # Safety
 /// `stream` must be a live socket stream.
-unsafe fn stream_in_use(stream: *mut php_stream) -> Result<(), String> {
+#[inline]
+unsafe fn stream_in_use(stream: *mut php_stream) -> Result<(), Reason> {
     // SAFETY: forwarded.
     match unsafe { stream_fd(stream) } {
-        Some(fd) => super::reclaim::use_fd(fd).map_err(|r| r.to_string()),
+        Some(fd) => super::reclaim::use_fd(fd),
         None => Ok(()),
     }
 }
+
+/// Fails a read or write of a reclaimed stream the way xp_socket.c reports
+/// an EPIPE ("Read of N bytes failed with errno=32 Broken pipe").
+#[cold]
+#[inline(never)]
+fn reclaimed_io(what: &str, count: usize, reason: &Reason) -> isize {
+    php::notice(&format!(
+        "{what} of {count} bytes failed with errno=32 {} (sockguard: {reason})",
+        php::strerror(libc::EPIPE)
+    ));
+    -1
+}
+
+// Reads and writes run for every chunk of a transfer, so they stay lean:
+// the idle check, then the original's own function, called with the
+// connected guard left in place (xp_socket.c and ext/openssl compare ops
+// pointers only in set_option paths) so that the call is a tail call.
 
 unsafe extern "C" fn connected_read(
     stream: *mut php_stream,
@@ -690,19 +708,14 @@ unsafe extern "C" fn connected_read(
 ) -> isize {
     // SAFETY: forwarded from the engine.
     if let Err(reason) = unsafe { stream_in_use(stream) } {
-        php::notice(&format!(
-            "Read of {count} bytes failed with errno=32 {} (sockguard: {reason})",
-            php::strerror(libc::EPIPE)
-        ));
-        return -1;
+        return reclaimed_io("Read", count, &reason);
     }
-    // SAFETY: forwarded from the engine to the original read.
-    unsafe {
-        with_original(stream, |o| {
-            o.read.map_or(-1, |read| read(stream, buf, count))
-        })
+    // SAFETY: the engine passes a live stream whose ops are a connected guard.
+    match unsafe { original_of_connected((*stream).ops).and_then(|o| (*o).read) } {
+        // SAFETY: forwarded from the engine to the original read.
+        Some(read) => unsafe { read(stream, buf, count) },
+        None => -1,
     }
-    .unwrap_or(-1)
 }
 
 unsafe extern "C" fn connected_write(
@@ -712,19 +725,14 @@ unsafe extern "C" fn connected_write(
 ) -> isize {
     // SAFETY: forwarded from the engine.
     if let Err(reason) = unsafe { stream_in_use(stream) } {
-        php::notice(&format!(
-            "Send of {count} bytes failed with errno=32 {} (sockguard: {reason})",
-            php::strerror(libc::EPIPE)
-        ));
-        return -1;
+        return reclaimed_io("Send", count, &reason);
     }
-    // SAFETY: forwarded from the engine to the original write.
-    unsafe {
-        with_original(stream, |o| {
-            o.write.map_or(-1, |write| write(stream, buf, count))
-        })
+    // SAFETY: as in `connected_read`.
+    match unsafe { original_of_connected((*stream).ops).and_then(|o| (*o).write) } {
+        // SAFETY: forwarded from the engine to the original write.
+        Some(write) => unsafe { write(stream, buf, count) },
+        None => -1,
     }
-    .unwrap_or(-1)
 }
 
 /// PHP_STREAM_OPTION_CHECK_LIVENESS: feof(), and the reuse check of a
@@ -744,6 +752,16 @@ unsafe extern "C" fn connected_set_option(
     // SAFETY: forwarded from the engine.
     if unsafe { stream_in_use(stream) }.is_err() && option == PHP_STREAM_OPTION_CHECK_LIVENESS {
         return RETURN_ERR;
+    }
+    if option == PHP_STREAM_OPTION_CHECK_LIVENESS {
+        // feof() asks this between reads: a tail call, as in connected_read
+        // (the liveness check compares no ops pointers).
+        // SAFETY: the engine passes a live stream whose ops are a connected guard.
+        return match unsafe { original_of_connected((*stream).ops).and_then(|o| (*o).set_option) } {
+            // SAFETY: forwarded from the engine to the original set_option.
+            Some(set) => unsafe { set(stream, option, value, ptrparam) },
+            None => RETURN_ERR,
+        };
     }
     // SAFETY: forwarded from the engine to the original set_option.
     unsafe {
