@@ -9,6 +9,7 @@
 //! calling the original) happen in [`finish`], after every Rust value of the
 //! decision has been dropped, so a bailout (longjmp) skips no destructor.
 
+mod clock;
 mod curl;
 pub mod ffi;
 mod ftp;

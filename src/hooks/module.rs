@@ -23,7 +23,7 @@ use ext_php_rs::{
 };
 
 use super::{
-    curl,
+    clock, curl,
     ffi::{module_registry, zend_ini_string_ex, zend_sockets_globals, zend_unregister_ini_entries},
     functions,
     php::{self, SOCKETS},
@@ -215,6 +215,7 @@ extern "C" fn minfo(_module: *mut ModuleEntry) {
     info_table_row!("mode", cell(config.mode.to_string()));
     info_table_row!("app id", cell(&config.app_id));
     info_table_row!("paid app", if config.paid_app { "yes" } else { "no" });
+    info_table_row!("idle clock", clock::describe());
     info_table_row!(
         "idle timeout",
         cell(

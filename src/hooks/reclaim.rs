@@ -6,6 +6,7 @@
 use ext_php_rs::{types::Zval, zend::ExecuteData};
 
 use super::{
+    clock,
     functions::{call_original, Hook},
     php::{self, Socket},
     Action,
@@ -31,23 +32,10 @@ pub fn drop_connection(fd: i32) {
     }
 }
 
-/// Now, in milliseconds of CLOCK_MONOTONIC_COARSE: a few nanoseconds
-/// through the vDSO, good to a few milliseconds, plenty for idle seconds.
-#[inline]
-pub fn now_millis() -> registry::Millis {
-    let mut ts = libc::timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    // SAFETY: clock_gettime writes one timespec.
-    unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC_COARSE, &mut ts) };
-    u64::try_from(ts.tv_sec).unwrap_or(0) * 1000
-        + u64::try_from(ts.tv_nsec).unwrap_or(0) / 1_000_000
-}
-
 /// Starts the idle clock of a socket.
 pub fn register_fd(fd: i32) {
-    registry::register(fd, now_millis());
+    clock::check();
+    registry::register(fd, clock::now_millis());
 }
 
 /// Records a use of the socket behind `fd`; `Err` with the reason when the
@@ -56,7 +44,7 @@ pub fn register_fd(fd: i32) {
 /// read and one slot; the rest is out of line.
 #[inline]
 pub fn use_fd(fd: i32) -> Result<(), Reason> {
-    match registry::touch(fd, now_millis(), runtime::idle_timeout_ms()) {
+    match registry::touch(fd, clock::now_millis(), runtime::idle_timeout_ms()) {
         Use::Untracked | Use::Fresh => Ok(()),
         idle => idle_use(fd, idle),
     }
