@@ -3,14 +3,17 @@
 // usage: php bench.php MODE N
 //   connect-fsockopen-ip|-host, connect-stream-ip|-host, connect-socket-ip|-host,
 //   connect-curl-ip|-host: N connect+close to the origin (nginx on :8088)
-//   http-curl-direct|-proxy, http-stream-direct|-proxy: N HTTP GETs on new
-//     connections with curl or the http:// wrapper (proxy: squid on 127.0.0.1:3128)
+//   http-curl-direct|-proxy-fresh|-proxy-pooled, and the same for http-stream:
+//     N HTTP GETs on new connections with curl or the http:// wrapper, direct
+//     or through squid (127.0.0.1:3128 opens a new origin connection per
+//     request, 127.0.0.1:3129 pools them)
 //   ttfb: N times the first byte of a fresh HTTP GET
 [$_, $mode, $n] = $argv + [null, 'connect-fsockopen-ip', 1000];
 $n = (int) $n;
 $ip = '93.184.216.34';
 $host = str_ends_with($mode, '-host') ? 'public.sockguard.test' : $ip;
 $port = 8088;
+$proxy = str_ends_with($mode, '-pooled') ? '127.0.0.1:3129' : '127.0.0.1:3128';
 $fail = function (string $what) { fwrite(STDERR, "$what failed\n"); exit(1); };
 $t = hrtime(true);
 switch (preg_replace('/-(ip|host)$/', '', $mode)) {
@@ -36,12 +39,13 @@ switch (preg_replace('/-(ip|host)$/', '', $mode)) {
         }
         break;
     case 'http-curl-direct':
-    case 'http-curl-proxy':
+    case 'http-curl-proxy-fresh':
+    case 'http-curl-proxy-pooled':
         // One handle, as an HTTP client library keeps it, and a new
         // connection for every request (to squid, or to the origin).
         $ch = curl_init("http://$ip:$port/");
         $opts = [CURLOPT_RETURNTRANSFER => true, CURLOPT_FORBID_REUSE => true, CURLOPT_FRESH_CONNECT => true];
-        if ($mode === 'http-curl-proxy') $opts[CURLOPT_PROXY] = 'http://127.0.0.1:3128';
+        if ($mode !== 'http-curl-direct') $opts[CURLOPT_PROXY] = 'http://' . $proxy;
         curl_setopt_array($ch, $opts);
         for ($i = 0; $i < $n; $i++) {
             curl_exec($ch) === "ok\n" || $fail($mode);
@@ -49,11 +53,12 @@ switch (preg_replace('/-(ip|host)$/', '', $mode)) {
         curl_close($ch);
         break;
     case 'http-stream-direct':
-    case 'http-stream-proxy':
+    case 'http-stream-proxy-fresh':
+    case 'http-stream-proxy-pooled':
         // The http:// wrapper (file_get_contents), the way most PHP code
         // fetches a URL; through squid with the context's proxy option.
         $http = ['protocol_version' => 1.0];
-        if ($mode === 'http-stream-proxy') $http += ['proxy' => 'tcp://127.0.0.1:3128', 'request_fulluri' => true];
+        if ($mode !== 'http-stream-direct') $http += ['proxy' => 'tcp://' . $proxy, 'request_fulluri' => true];
         $context = stream_context_create(['http' => $http]);
         for ($i = 0; $i < $n; $i++) {
             file_get_contents("http://$ip:$port/", false, $context) === "ok\n" || $fail($mode);

@@ -1,5 +1,5 @@
 """Benchmark servers on 127.0.0.1: 9100 accepts and closes, 9101 sends
-TRANSFER_BYTES then closes. Started by scripts/bench-streams inside the
+TRANSFER_BYTES then closes. Started by scripts/bench inside the
 test namespace; writes argv[1] when listening."""
 
 import socket
