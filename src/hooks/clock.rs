@@ -43,27 +43,25 @@ static BASE_NS: AtomicU64 = AtomicU64::new(0);
 /// not calibrated.
 static MS_PER_TICK: AtomicU64 = AtomicU64::new(0);
 
-/// Reads CLOCK_MONOTONIC_COARSE: good to a few milliseconds.
-pub fn read_clock() -> Millis {
+/// Reads a clock, in nanoseconds.
+fn clock_ns(clock: libc::clockid_t) -> u64 {
     let mut ts = libc::timespec {
         tv_sec: 0,
         tv_nsec: 0,
     };
     // SAFETY: clock_gettime writes one timespec.
-    unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC_COARSE, &mut ts) };
-    u64::try_from(ts.tv_sec).unwrap_or(0) * 1000
-        + u64::try_from(ts.tv_nsec).unwrap_or(0) / 1_000_000
+    unsafe { libc::clock_gettime(clock, &mut ts) };
+    u64::try_from(ts.tv_sec).unwrap_or(0) * 1_000_000_000 + u64::try_from(ts.tv_nsec).unwrap_or(0)
+}
+
+/// Reads CLOCK_MONOTONIC_COARSE: good to a few milliseconds.
+pub fn read_clock() -> Millis {
+    clock_ns(libc::CLOCK_MONOTONIC_COARSE) / 1_000_000
 }
 
 /// CLOCK_MONOTONIC in nanoseconds, for calibration only.
 fn read_precise_ns() -> u64 {
-    let mut ts = libc::timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    // SAFETY: clock_gettime writes one timespec.
-    unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut ts) };
-    u64::try_from(ts.tv_sec).unwrap_or(0) * 1_000_000_000 + u64::try_from(ts.tv_nsec).unwrap_or(0)
+    clock_ns(libc::CLOCK_MONOTONIC)
 }
 
 #[cfg(target_arch = "x86_64")]

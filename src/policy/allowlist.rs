@@ -81,11 +81,8 @@ pub fn describe() -> Vec<String> {
 )]
 mod tests {
     use super::*;
+    use crate::policy::testing::a;
     use crate::policy::{FixedResolver, ResolveError};
-
-    fn a(s: &str) -> IpAddr {
-        s.parse().unwrap()
-    }
 
     fn resolver() -> FixedResolver {
         FixedResolver::new()

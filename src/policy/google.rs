@@ -199,10 +199,7 @@ impl GoogleRanges {
 )]
 mod tests {
     use super::*;
-
-    fn a(s: &str) -> IpAddr {
-        s.parse().unwrap()
-    }
+    use crate::policy::testing::a;
 
     #[test]
     fn embedded_snapshot() {

@@ -736,6 +736,17 @@ impl Policy {
     }
 }
 
+/// Helpers the policy modules' tests share.
+#[cfg(test)]
+pub(crate) mod testing {
+    use std::net::IpAddr;
+
+    /// An IP literal (a typo in a test panics).
+    pub fn a(s: &str) -> IpAddr {
+        s.parse().expect("an IP literal")
+    }
+}
+
 #[cfg(test)]
 #[allow(
     clippy::unwrap_used,
@@ -744,14 +755,12 @@ impl Policy {
     clippy::too_many_lines
 )]
 mod tests {
+    use super::testing::a;
     use super::*;
     use ipnet::IpNet;
     use proptest::prelude::*;
     use std::net::{Ipv4Addr, Ipv6Addr};
 
-    fn a(s: &str) -> IpAddr {
-        s.parse().unwrap()
-    }
     fn n(s: &str) -> IpNet {
         s.parse().unwrap()
     }

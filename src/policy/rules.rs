@@ -500,6 +500,7 @@ impl RuleSet {
 )]
 mod tests {
     use super::*;
+    use crate::policy::testing::a;
     use crate::policy::FixedResolver;
     use proptest::prelude::*;
 
@@ -508,9 +509,6 @@ mod tests {
     }
     fn pr(lo: u16, hi: u16) -> PortRange {
         PortRange { lo, hi }
-    }
-    fn a(s: &str) -> IpAddr {
-        s.parse().unwrap()
     }
 
     #[test]
