@@ -29,6 +29,13 @@ const EXTRA_BINDINGS: &[&str] = &[
     "zend_get_executed_filename",
     "zend_get_executed_lineno",
     "php_file_le_pstream",
+    "_php_stream_free",
+    "PHP_STREAM_FREE_CLOSE",
+    "STREAM_XPORT_SERVER",
+    "PHP_STREAM_OPTION_XPORT_API",
+    "PHP_STREAM_OPTION_CHECK_LIVENESS",
+    "PHP_STREAM_OPTION_RETURN_OK",
+    "PHP_STREAM_OPTION_RETURN_ERR",
 ];
 
 fn php_config(arg: &str) -> String {
@@ -73,9 +80,14 @@ fn main() {
     let out = PathBuf::from(env::var("OUT_DIR").expect("OUT_DIR")).join("zend_extra.rs");
     bindings.write_to_file(out).expect("write bindings");
 
-    let vernum: u32 = php_config("--vernum").parse().unwrap_or(0);
-    println!("cargo:rustc-check-cfg=cfg(php_vernum_ge_80300)");
-    if vernum >= 80300 {
-        println!("cargo:rustc-cfg=php_vernum_ge_80300");
+    // Capabilities by PHP version, as cfgs the code names.
+    let vernum: u32 = php_config("--vernum")
+        .parse()
+        .expect("php-config --vernum is not a number");
+    println!("cargo:rustc-check-cfg=cfg(php_socket_type_flags)");
+    if vernum >= 80400 {
+        // socket_create and socket_create_pair take SOCK_NONBLOCK and
+        // SOCK_CLOEXEC or'ed into the type.
+        println!("cargo:rustc-cfg=php_socket_type_flags");
     }
 }

@@ -6,7 +6,9 @@ use std::hint::black_box;
 use std::net::{IpAddr, Ipv4Addr};
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use sockguard::policy::{Host, Policy, ResolveError, Resolver, Settings, Transport};
+use sockguard::policy::{
+    Caller, Decision, Host, Kind, Operation, Policy, ResolveError, Resolver, Settings, Transport,
+};
 
 /// A resolver answering from a map, like a warm cache.
 struct CachedResolver(HashMap<String, Vec<IpAddr>>);
@@ -52,6 +54,16 @@ fn thousand_deny_rules() -> String {
     rules.join(",")
 }
 
+/// A TCP connect to `host`:`port` by one of PHP's own clients.
+fn connect(policy: &Policy, host: &Host, port: u16, r: &dyn Resolver) -> Decision {
+    let op = Operation::Connect {
+        host,
+        port,
+        kind: Kind::Transport(Transport::Tcp),
+    };
+    policy.decide(&op, Caller::Client, r)
+}
+
 fn bench_decide(c: &mut Criterion) {
     let r = resolver();
     let policy = Policy::new(&Settings::default()).unwrap_or_else(|e| panic!("{e}"));
@@ -72,28 +84,26 @@ fn bench_decide(c: &mut Criterion) {
     let outside = Host::Ip(IpAddr::from([23, 1, 2, 3])); // not in 64.0.0.0/2
 
     // Sanity: the cases decide what their names say.
-    assert!(policy.decide(&public, 443, Transport::Tcp, &r).is_allowed());
-    assert!(policy
-        .decide(&public6, 443, Transport::Tcp, &r)
-        .is_allowed());
-    assert!(!policy.decide(&private, 80, Transport::Tcp, &r).is_allowed());
-    assert!(policy.decide(&gmail, 465, Transport::Tcp, &r).is_allowed());
-    assert!(many.decide(&outside, 443, Transport::Tcp, &r).is_allowed());
+    assert!(connect(&policy, &public, 443, &r).is_allowed());
+    assert!(connect(&policy, &public6, 443, &r).is_allowed());
+    assert!(!connect(&policy, &private, 80, &r).is_allowed());
+    assert!(connect(&policy, &gmail, 465, &r).is_allowed());
+    assert!(connect(&many, &outside, 443, &r).is_allowed());
 
     c.bench_function("decide/ip-literal-public", |b| {
-        b.iter(|| policy.decide(black_box(&public), black_box(443), Transport::Tcp, &r));
+        b.iter(|| connect(&policy, black_box(&public), black_box(443), &r));
     });
     c.bench_function("decide/ipv6-literal-public", |b| {
-        b.iter(|| policy.decide(black_box(&public6), black_box(443), Transport::Tcp, &r));
+        b.iter(|| connect(&policy, black_box(&public6), black_box(443), &r));
     });
     c.bench_function("decide/ip-literal-blocked", |b| {
-        b.iter(|| policy.decide(black_box(&private), black_box(80), Transport::Tcp, &r));
+        b.iter(|| connect(&policy, black_box(&private), black_box(80), &r));
     });
     c.bench_function("decide/allowlisted-host-465", |b| {
-        b.iter(|| policy.decide(black_box(&gmail), black_box(465), Transport::Tcp, &r));
+        b.iter(|| connect(&policy, black_box(&gmail), black_box(465), &r));
     });
     c.bench_function("decide/1000-deny-cidrs-miss", |b| {
-        b.iter(|| many.decide(black_box(&outside), black_box(443), Transport::Tcp, &r));
+        b.iter(|| connect(&many, black_box(&outside), black_box(443), &r));
     });
     c.bench_function("decide/1000-deny-cidrs-probe", |b| {
         let mut x: u32 = 7;
@@ -102,7 +112,7 @@ fn bench_decide(c: &mut Criterion) {
             let host = Host::Ip(IpAddr::from(Ipv4Addr::from(
                 (x & 0x3fff_ffff) | 0x4000_0000,
             )));
-            many.decide(black_box(&host), black_box(443), Transport::Tcp, &r)
+            connect(&many, black_box(&host), black_box(443), &r)
         });
     });
 }

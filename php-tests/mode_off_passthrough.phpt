@@ -6,7 +6,7 @@ sockguard
 --SKIPIF--
 <?php require __DIR__ . '/inc/netns.inc'; ?>
 --INI--
-sockguard.mode=off
+sockguard.mode="off"
 --FILE--
 <?php
 require __DIR__ . '/inc/probe.inc';

@@ -16,7 +16,7 @@ use ext_php_rs::{
 };
 
 use crate::{
-    policy::{parse_target, Decision, Reason},
+    policy::{parse_target, Caller, Decision, Kind, Operation, Reason},
     runtime, stats,
 };
 
@@ -49,7 +49,19 @@ fn target_url(target: &str, port: i64, transport: &str) -> String {
     }
 }
 
-fn check(target: &str, port: i64, transport: &str) -> CheckResult {
+/// The caller a dry run asks as: `sockets` (the Sockets API), `client`
+/// (PHP's own clients: URL wrappers, curl, database drivers, ...) or
+/// `library` (a library's own socket call, seen by the floor).
+fn caller_named(name: &str) -> Option<Caller> {
+    match name {
+        "sockets" => Some(Caller::SocketsApi),
+        "client" => Some(Caller::Client),
+        "library" => Some(Caller::Library { serving: true }),
+        _ => None,
+    }
+}
+
+fn check(target: &str, port: i64, transport: &str, caller: Caller) -> CheckResult {
     let config = runtime::current();
     let deny = |reason: Reason| CheckResult {
         allowed: false,
@@ -66,48 +78,57 @@ fn check(target: &str, port: i64, transport: &str) -> CheckResult {
             })
         }
     };
-    let policy = match &config.policy {
-        Ok(p) => p,
-        Err(reason) => return deny(reason.clone()),
+    let op = Operation::Connect {
+        host: &parsed.host,
+        port: parsed.port.unwrap_or(0),
+        kind: Kind::Transport(parsed.transport),
     };
-    if !config.paid_app {
-        return deny(Reason::NotPaid);
-    }
-    let port = parsed.port.unwrap_or(0);
-    match policy.decide(&parsed.host, port, parsed.transport, &*config.resolver) {
-        Decision::Allow { addrs } => CheckResult {
+    match config.decide(&op, caller) {
+        Decision::Allow(addrs) => CheckResult {
             allowed: true,
             code: None,
             message: "allowed".to_owned(),
-            addresses: addrs.iter().map(ToString::to_string).collect(),
+            addresses: addrs.as_slice().iter().map(ToString::to_string).collect(),
+        },
+        Decision::Mock(_) => CheckResult {
+            allowed: true,
+            code: None,
+            message: "allowed".to_owned(),
+            addresses: Vec::new(),
         },
         Decision::Deny(reason) => deny(reason),
     }
 }
 
-/// Checks a destination against the policy in force without connecting.
+/// Checks a destination against the policy in force without connecting,
+/// as `caller` would reach it: the same decision the real call gets.
 /// Returns `['allowed' => bool, 'code' => ?string, 'message' => string,
 /// 'addresses' => list<string>, 'mode' => string]`.
 #[php_function]
-#[php(defaults(port = 0, transport = "\"tcp\""))]
+#[php(defaults(port = 0, transport = "\"tcp\"", caller = "\"client\""))]
 pub fn sockguard_check(
     target: &str,
     port: i64,
     transport: String,
+    caller: String,
 ) -> Result<ZBox<ZendHashTable>, PhpException> {
     if !(0..=65_535).contains(&port) {
         return Err(value_error(
             "sockguard_check(): Argument #2 ($port) must be between 0 and 65535".to_owned(),
         ));
     }
-    let result =
-        catch_unwind(AssertUnwindSafe(|| check(target, port, &transport))).unwrap_or_else(|_| {
-            CheckResult {
-                allowed: false,
-                code: Some("internal"),
-                message: "internal error; denied".to_owned(),
-                addresses: Vec::new(),
-            }
+    let Some(caller) = caller_named(&caller) else {
+        return Err(value_error(
+            "sockguard_check(): Argument #4 ($caller) must be one of \"client\", \"sockets\" or \"library\""
+                .to_owned(),
+        ));
+    };
+    let result = catch_unwind(AssertUnwindSafe(|| check(target, port, &transport, caller)))
+        .unwrap_or_else(|_| CheckResult {
+            allowed: false,
+            code: Some("internal"),
+            message: "internal error; denied".to_owned(),
+            addresses: Vec::new(),
         });
     let mode = runtime::current().mode.to_string();
     let mut out = ZendHashTable::new();

@@ -1,21 +1,81 @@
 //! The php.ini settings (names, defaults, documentation) and the effective
 //! configuration built from their values. Pure: the hook side reads the ini
-//! strings and hands them over; nothing here touches the engine.
+//! strings and hands them over, and what is read from the system (the
+//! ranges file, `/etc/resolv.conf`, whether the audit log can be written)
+//! comes through [`System`]; nothing here touches the engine.
 //!
-//! A setting that cannot be parsed never widens what is allowed: a bad mode
-//! means enforce, and a bad rule list or ranges file makes the policy deny
-//! every connection with a `config` reason that names the setting.
+//! A setting that cannot be parsed never widens what is allowed: an empty
+//! or unknown mode means enforce (only the word `off` turns sockguard off),
+//! an unreadable `paid_app` means not paid, and a bad rule list, resolver
+//! or ranges file makes the policy deny every connection with a `config`
+//! reason that names the setting. Each such problem is reported.
 
-use std::{fmt, net::IpAddr, time::Duration};
+use std::{fmt, io, net::IpAddr, time::Duration};
 
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use crate::{
-    policy::{Policy, Reason, Settings},
+    policy::{Caller, Decision, Operation, Policy, Reason, Settings, SockOpt},
     resolve::{parse_resolver_spec, AnyLookup, CachingResolver, DnsLookup, SystemLookup},
-    sockopts::{self, SockOpt},
     stats,
 };
+
+/// What building a configuration reads from the system, injected so that
+/// [`Config::from_ini`] stays testable.
+pub trait System {
+    /// The contents of a file (`sockguard.ranges_file`, `/etc/resolv.conf`).
+    ///
+    /// # Errors
+    /// The I/O error.
+    fn read_file(&self, path: &str) -> io::Result<String>;
+
+    /// Whether records can be appended to `path` (`sockguard.audit_log`).
+    ///
+    /// # Errors
+    /// The I/O error that appending would meet.
+    fn can_append(&self, path: &str) -> io::Result<()>;
+}
+
+/// The real file system.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RealSystem;
+
+impl System for RealSystem {
+    fn read_file(&self, path: &str) -> io::Result<String> {
+        std::fs::read_to_string(path)
+    }
+
+    fn can_append(&self, path: &str) -> io::Result<()> {
+        std::fs::OpenOptions::new()
+            .append(true)
+            .create(true)
+            .open(path)
+            .map(drop)
+    }
+}
+
+/// Where the system resolver's configuration lives.
+pub const RESOLV_CONF: &str = "/etc/resolv.conf";
+
+/// The nameservers of a resolv.conf: its `nameserver` lines, or the local
+/// machine when there are none (as glibc's resolver does).
+pub fn nameservers(resolv_conf: &str) -> Vec<IpAddr> {
+    let listed: Vec<IpAddr> = resolv_conf
+        .lines()
+        .filter_map(|line| {
+            let mut words = line.split_whitespace();
+            (words.next() == Some("nameserver"))
+                .then(|| words.next())
+                .flatten()
+        })
+        .filter_map(|addr| addr.split('%').next()?.parse().ok())
+        .collect();
+    if listed.is_empty() {
+        vec![IpAddr::from([127, 0, 0, 1])]
+    } else {
+        listed
+    }
+}
 
 /// One php.ini setting: its name, its default and what it means.
 #[derive(Debug, Clone, Copy)]
@@ -32,7 +92,7 @@ pub struct IniSetting {
 pub const MODE: IniSetting = IniSetting {
     name: "sockguard.mode",
     default: "enforce",
-    doc: "enforce: deny; report: allow and log what would be denied; off: no checks",
+    doc: "enforce: deny; report: allow and log what would be denied; \"off\" (quoted in php.ini): no checks",
 };
 /// `sockguard.paid_app`: 0 denies the Sockets API.
 pub const PAID_APP: IniSetting = IniSetting {
@@ -141,11 +201,40 @@ impl fmt::Display for Mode {
     }
 }
 
+/// Reads `sockguard.mode`. php.ini's parser turns the bare words
+/// off/no/false/none/null into "" (and on/yes/true into "1"), and so does
+/// an unset `${VAR}` or a line with no value: an empty value therefore
+/// cannot be told apart from a mistake, and enforces. Only the word `off`
+/// itself, which survives the parser when quoted (`sockguard.mode =
+/// "off"`), turns sockguard off.
+///
+/// # Errors
+/// The problem to report when the value is not a mode; enforce is then in
+/// force.
+pub fn parse_mode(value: &str) -> Result<Mode, String> {
+    match value.trim().to_ascii_lowercase().as_str() {
+        "enforce" | "1" => Ok(Mode::Enforce),
+        "report" => Ok(Mode::Report),
+        "off" => Ok(Mode::Off),
+        "" => Err(format!(
+            "{} is empty (php.ini turns a bare off into an empty value); enforcing. \
+             Write {} = \"off\" to turn sockguard off",
+            MODE.name, MODE.name
+        )),
+        other => Err(format!(
+            "{}: unknown mode \"{other}\" (enforce, report or \"off\"); enforcing",
+            MODE.name
+        )),
+    }
+}
+
 /// What a hook should do after the policy and the mode had their say.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
     /// Go ahead, connecting to these checked addresses (empty: nothing to pin).
-    Allow(Vec<IpAddr>),
+    Allow(crate::policy::Addrs),
+    /// Answer a socket option with App Engine's fixed value.
+    Mock(crate::policy::MockValue),
     /// Fail the call with this reason.
     Deny(Reason),
     /// Report mode: log this reason, then run the call untouched.
@@ -157,14 +246,10 @@ pub enum Outcome {
 pub struct Config {
     /// enforce, report or off.
     pub mode: Mode,
-    /// Whether the Sockets API is available.
-    pub paid_app: bool,
     /// Owner of sockets and persistent ids.
     pub app_id: String,
     /// Idle time after which a socket is reclaimed; `None` disables.
     pub idle_timeout: Option<Duration>,
-    /// Socket options handed to the OS.
-    pub passthrough: Vec<SockOpt>,
     /// Where denials are logged as JSON lines, if anywhere.
     pub audit_log: Option<String>,
     /// The policy, or the configuration error that makes every check deny.
@@ -178,68 +263,64 @@ pub struct Config {
 /// The process-wide resolver for a server list (empty: the system
 /// resolver), so that every configuration naming the same servers shares
 /// one cache.
-fn resolver_for(servers: Vec<std::net::IpAddr>) -> Arc<CachingResolver<AnyLookup>> {
+fn resolver_for(servers: Vec<IpAddr>) -> Arc<CachingResolver<AnyLookup>> {
     type Shared = Arc<CachingResolver<AnyLookup>>;
-    static RESOLVERS: Mutex<Vec<(Vec<std::net::IpAddr>, Shared)>> = Mutex::new(Vec::new());
-    let make = |servers: &Vec<std::net::IpAddr>| {
-        Arc::new(CachingResolver::new(if servers.is_empty() {
-            AnyLookup::System(SystemLookup)
-        } else {
-            AnyLookup::Dns(DnsLookup::new(servers.clone()))
-        }))
-    };
-    let Ok(mut resolvers) = RESOLVERS.lock() else {
-        return make(&servers);
-    };
+    static RESOLVERS: Mutex<Vec<(Vec<IpAddr>, Shared)>> = Mutex::new(Vec::new());
+    // The list only ever holds complete entries: a panic elsewhere while it
+    // was locked leaves nothing half-written.
+    let mut resolvers = RESOLVERS.lock().unwrap_or_else(PoisonError::into_inner);
     if let Some((_, r)) = resolvers.iter().find(|(s, _)| *s == servers) {
         return Arc::clone(r);
     }
-    let r = make(&servers);
+    let r = Arc::new(CachingResolver::new(if servers.is_empty() {
+        AnyLookup::System(SystemLookup)
+    } else {
+        AnyLookup::Dns(DnsLookup::new(servers.clone()))
+    }));
     resolvers.push((servers, Arc::clone(&r)));
     r
 }
 
-/// Parses a php.ini boolean the way `zend_ini_parse_bool` does.
-fn ini_bool(value: &str) -> bool {
+/// Reads a php.ini boolean the way `zend_ini_parse_bool` does, or `None`
+/// when it is not one: "1", "0", on/yes/true, off/no/false/none, "" (what
+/// the parser makes of a bare off), and integers.
+fn ini_bool(value: &str) -> Option<bool> {
     let v = value.trim();
     if ["true", "yes", "on"]
         .iter()
         .any(|w| v.eq_ignore_ascii_case(w))
     {
-        return true;
+        return Some(true);
     }
-    let digits: String = v
-        .chars()
-        .enumerate()
-        .take_while(|(i, c)| c.is_ascii_digit() || (*i == 0 && (*c == '-' || *c == '+')))
-        .map(|(_, c)| c)
-        .collect();
-    digits.parse::<i64>().is_ok_and(|n| n != 0)
+    if v.is_empty()
+        || ["false", "no", "off", "none"]
+            .iter()
+            .any(|w| v.eq_ignore_ascii_case(w))
+    {
+        return Some(false);
+    }
+    v.parse::<i64>().ok().map(|n| n != 0)
 }
 
 impl Config {
-    /// Builds the configuration from raw ini values. `read_file` loads
-    /// `sockguard.ranges_file` (injected so that this stays testable).
-    pub fn from_ini(
-        values: &IniValues,
-        read_file: impl Fn(&str) -> std::io::Result<String>,
-    ) -> Self {
+    /// Builds the configuration from raw ini values, reading what it needs
+    /// from `system`.
+    pub fn from_ini(values: &IniValues, system: &dyn System) -> Self {
         let mut problems = Vec::new();
 
-        // php.ini's parser turns the bare words off/no/false/none into "" and
-        // on/yes/true into "1", so `sockguard.mode = off` arrives as "".
-        let mode = match values.get(MODE).trim().to_ascii_lowercase().as_str() {
-            "enforce" | "1" => Mode::Enforce,
-            "report" => Mode::Report,
-            "off" | "" | "0" => Mode::Off,
-            other => {
-                problems.push(format!(
-                    "{}: unknown mode \"{other}\" (enforce, report or off); enforcing",
-                    MODE.name
-                ));
-                Mode::Enforce
-            }
-        };
+        let mode = parse_mode(values.get(MODE)).unwrap_or_else(|problem| {
+            problems.push(problem);
+            Mode::Enforce
+        });
+
+        let paid_app = ini_bool(values.get(PAID_APP)).unwrap_or_else(|| {
+            problems.push(format!(
+                "{}: \"{}\" is not a boolean (1 or 0); the Sockets API is denied",
+                PAID_APP.name,
+                values.get(PAID_APP)
+            ));
+            false
+        });
 
         let app_id = match values.get(APP_ID).trim() {
             "" => std::env::var("GAE_APPLICATION")
@@ -270,7 +351,7 @@ impl Config {
             .map(str::trim)
             .filter(|n| !n.is_empty())
         {
-            match sockopts::by_name(name) {
+            match crate::policy::options::by_name(name) {
                 Some(opt) => passthrough.push(opt),
                 None => problems.push(format!(
                     "{}: unknown socket option \"{name}\" ignored",
@@ -282,8 +363,16 @@ impl Config {
         let audit_log = Some(values.get(AUDIT_LOG).trim())
             .filter(|p| !p.is_empty())
             .map(str::to_owned);
+        if let Some(path) = audit_log.as_deref().filter(|p| *p != "stderr") {
+            if let Err(e) = system.can_append(path) {
+                problems.push(format!(
+                    "{}: cannot write {path}: {e}; denials are enforced but not logged",
+                    AUDIT_LOG.name
+                ));
+            }
+        }
 
-        let policy = Self::build_policy(values, &read_file);
+        let policy = Self::build_policy(values, paid_app, passthrough, system);
         if let Err(reason) = &policy {
             problems.push(format!("{reason}; every connection is denied"));
         }
@@ -292,25 +381,39 @@ impl Config {
         Config {
             resolver: resolver_for(servers),
             mode,
-            paid_app: ini_bool(values.get(PAID_APP)),
             app_id,
             idle_timeout,
-            passthrough,
             audit_log,
             policy,
             problems,
         }
     }
 
+    /// A configuration that denies everything with `reason` (used when the
+    /// settings could not even be read).
+    pub fn deny_all(reason: Reason) -> Self {
+        Config {
+            mode: Mode::Enforce,
+            app_id: "default".to_owned(),
+            idle_timeout: Some(Duration::from_secs(120)),
+            audit_log: None,
+            problems: vec![format!("{reason}; every connection is denied")],
+            policy: Err(reason),
+            resolver: resolver_for(Vec::new()),
+        }
+    }
+
     fn build_policy(
         values: &IniValues,
-        read_file: &impl Fn(&str) -> std::io::Result<String>,
+        paid_app: bool,
+        passthrough: Vec<SockOpt>,
+        system: &dyn System,
     ) -> Result<Policy, Reason> {
         let ranges_file = values.get(RANGES_FILE).trim();
         let ranges_json = if ranges_file.is_empty() {
             None
         } else {
-            Some(read_file(ranges_file).map_err(|e| Reason::Config {
+            Some(system.read_file(ranges_file).map_err(|e| Reason::Config {
                 setting: RANGES_FILE.name,
                 error: format!("cannot read {ranges_file}: {e}"),
             })?)
@@ -323,69 +426,152 @@ impl Config {
             allow: values.get(ALLOW).to_owned(),
             deny: values.get(DENY).to_owned(),
             ranges_json,
+            paid_app,
+            passthrough,
+            nameservers: nameservers(&system.read_file(RESOLV_CONF).unwrap_or_default()),
         })
     }
 
-    /// Applies the mode to a policy verdict and counts it. This is the one
-    /// place where report mode turns a denial into a logged pass.
-    pub fn enforce(&self, verdict: Result<Vec<IpAddr>, Reason>) -> Outcome {
-        stats::record(&verdict);
-        match (verdict, self.mode) {
-            (Ok(addrs), _) => Outcome::Allow(addrs),
-            (Err(reason), Mode::Report) => Outcome::Report(reason),
-            (Err(reason), Mode::Enforce | Mode::Off) => Outcome::Deny(reason),
+    /// The policy's decision on `op` by `caller`; a configuration error
+    /// denies everything with its reason.
+    pub fn decide(&self, op: &Operation<'_>, caller: Caller) -> Decision {
+        match &self.policy {
+            Ok(policy) => policy.decide(op, caller, &*self.resolver),
+            Err(reason) => Decision::Deny(reason.clone()),
+        }
+    }
+
+    /// Applies the mode to a decision and counts it. This is the one place
+    /// where report mode turns a denial into a logged pass (and a mocked
+    /// option into the real one: report mode is stock PHP plus a log).
+    pub fn enforce(&self, decision: Decision) -> Outcome {
+        stats::record(&decision);
+        match (decision, self.mode) {
+            (Decision::Allow(addrs), _) => Outcome::Allow(addrs),
+            (Decision::Mock(_), Mode::Report) => Outcome::Allow(crate::policy::Addrs::none()),
+            (Decision::Mock(value), Mode::Enforce | Mode::Off) => Outcome::Mock(value),
+            (Decision::Deny(reason), Mode::Report) => Outcome::Report(reason),
+            (Decision::Deny(reason), Mode::Enforce | Mode::Off) => Outcome::Deny(reason),
         }
     }
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
+    use crate::policy::{Host, Kind, Transport};
+
+    /// A system with a few files and an audit log that can or cannot be written.
+    struct FakeSystem {
+        files: Vec<(&'static str, &'static str)>,
+        writable: bool,
+    }
+
+    impl System for FakeSystem {
+        fn read_file(&self, path: &str) -> io::Result<String> {
+            self.files
+                .iter()
+                .find(|(p, _)| *p == path)
+                .map(|(_, text)| (*text).to_owned())
+                .ok_or_else(|| io::Error::from(io::ErrorKind::NotFound))
+        }
+        fn can_append(&self, _path: &str) -> io::Result<()> {
+            if self.writable {
+                Ok(())
+            } else {
+                Err(io::Error::from(io::ErrorKind::NotFound))
+            }
+        }
+    }
+
+    const NO_FILES: FakeSystem = FakeSystem {
+        files: Vec::new(),
+        writable: true,
+    };
 
     fn with(setting: IniSetting, value: &str) -> Config {
+        with_system(setting, value, &NO_FILES)
+    }
+
+    fn with_system(setting: IniSetting, value: &str, system: &dyn System) -> Config {
         let mut v = IniValues::defaults();
         let i = ALL
             .iter()
             .position(|s| s.name == setting.name)
             .expect("setting");
         v.0[i] = value.to_owned();
-        Config::from_ini(&v, |_| Err(std::io::Error::other("no file")))
+        Config::from_ini(&v, system)
+    }
+
+    fn paid(c: &Config) -> bool {
+        c.policy.as_ref().expect("policy").describe().paid_app
     }
 
     #[test]
     fn defaults_enforce_with_the_embedded_policy() {
         let c = with(MODE, "enforce");
         assert_eq!(c.mode, Mode::Enforce);
-        assert!(c.paid_app);
+        assert!(paid(&c));
         assert_eq!(c.idle_timeout, Some(Duration::from_secs(120)));
         assert!(c.policy.is_ok());
         assert!(c.problems.is_empty(), "{:?}", c.problems);
     }
 
     #[test]
-    fn modes_parse_and_a_bad_mode_enforces() {
-        assert_eq!(with(MODE, "report").mode, Mode::Report);
-        assert_eq!(with(MODE, "OFF").mode, Mode::Off);
-        // What php.ini hands over for `sockguard.mode = off` and `= on`.
-        assert_eq!(with(MODE, "").mode, Mode::Off);
-        assert_eq!(with(MODE, "1").mode, Mode::Enforce);
-        let bad = with(MODE, "permissive");
-        assert_eq!(bad.mode, Mode::Enforce);
-        assert_eq!(bad.problems.len(), 1);
+    fn only_the_word_off_turns_sockguard_off() {
+        let table: Vec<(&str, Mode, bool)> = vec![
+            ("enforce", Mode::Enforce, false),
+            ("ENFORCE", Mode::Enforce, false),
+            ("report", Mode::Report, false),
+            (" Report ", Mode::Report, false),
+            ("off", Mode::Off, false),
+            ("OFF", Mode::Off, false),
+            // What php.ini hands over for a bare `on`/`true`/`yes`.
+            ("1", Mode::Enforce, false),
+            // A bare off/none/false, an unset ${VAR}, `sockguard.mode =`.
+            ("", Mode::Enforce, true),
+            ("  ", Mode::Enforce, true),
+            // Just outside the words.
+            ("0", Mode::Enforce, true),
+            ("of", Mode::Enforce, true),
+            ("offf", Mode::Enforce, true),
+            ("none", Mode::Enforce, true),
+            ("disabled", Mode::Enforce, true),
+            ("permissive", Mode::Enforce, true),
+        ];
+        for (value, mode, problem) in table {
+            let c = with(MODE, value);
+            assert_eq!(c.mode, mode, "{value:?}");
+            assert_eq!(
+                c.problems.len(),
+                usize::from(problem),
+                "{value:?}: {:?}",
+                c.problems
+            );
+        }
+        assert!(with(MODE, "").problems[0].contains("sockguard.mode = \"off\""));
     }
 
     #[test]
-    fn paid_app_follows_php_boolean_rules() {
-        for (v, want) in [
-            ("1", true),
-            ("0", false),
-            ("", false),
-            ("On", true),
-            ("off", false),
-            ("yes", true),
-            ("2", true),
+    fn paid_app_follows_php_booleans_and_garbage_is_not_paid() {
+        for (v, want, problem) in [
+            ("1", true, false),
+            ("0", false, false),
+            ("", false, false),
+            ("On", true, false),
+            ("off", false, false),
+            ("yes", true, false),
+            ("no", false, false),
+            ("2", true, false),
+            ("-1", true, false),
+            ("maybe", false, true),
+            ("1x", false, true),
+            ("paid", false, true),
         ] {
-            assert_eq!(with(PAID_APP, v).paid_app, want, "{v:?}");
+            let c = with(PAID_APP, v);
+            assert_eq!(paid(&c), want, "{v:?}");
+            assert_eq!(c.problems.len(), usize::from(problem), "{v:?}");
         }
     }
 
@@ -394,6 +580,16 @@ mod tests {
         let c = with(DENY, "not a rule");
         assert!(matches!(c.policy, Err(Reason::Config { .. })));
         assert_eq!(c.problems.len(), 1);
+        let host = Host::Ip(IpAddr::from([93, 184, 216, 34]));
+        let op = Operation::Connect {
+            host: &host,
+            port: 80,
+            kind: Kind::Transport(Transport::Tcp),
+        };
+        assert_eq!(
+            c.decide(&op, Caller::Client).reason().map(Reason::code),
+            Some("config")
+        );
     }
 
     #[test]
@@ -401,6 +597,60 @@ mod tests {
         let c = with(RANGES_FILE, "/nonexistent/goog.json");
         assert!(
             matches!(c.policy, Err(Reason::Config { setting, .. }) if setting == RANGES_FILE.name)
+        );
+    }
+
+    #[test]
+    fn a_ranges_file_without_prefixes_denies_everything() {
+        let system = FakeSystem {
+            files: vec![
+                ("/empty.json", r#"{"syncToken":"1","prefixes":[]}"#),
+                ("/one.json", r#"{"prefixes":[{"ipv4Prefix":"1.2.3.0/24"}]}"#),
+            ],
+            writable: true,
+        };
+        let c = with_system(RANGES_FILE, "/empty.json", &system);
+        let Err(Reason::Config { setting, error }) = &c.policy else {
+            panic!("{:?}", c.policy)
+        };
+        assert_eq!(*setting, RANGES_FILE.name);
+        assert!(error.contains("no prefixes"), "{error}");
+        assert!(with_system(RANGES_FILE, "/one.json", &system)
+            .policy
+            .is_ok());
+    }
+
+    #[test]
+    fn an_audit_log_that_cannot_be_written_is_a_problem_at_startup() {
+        let unwritable = FakeSystem {
+            files: Vec::new(),
+            writable: false,
+        };
+        let c = with_system(AUDIT_LOG, "/missing/dir/audit.log", &unwritable);
+        assert_eq!(c.problems.len(), 1, "{:?}", c.problems);
+        assert!(c.problems[0].contains("/missing/dir/audit.log"));
+        assert!(with_system(AUDIT_LOG, "stderr", &unwritable)
+            .problems
+            .is_empty());
+        assert!(with(AUDIT_LOG, "/tmp/audit.log").problems.is_empty());
+    }
+
+    #[test]
+    fn nameservers_come_from_resolv_conf() {
+        let text = "# comment\nsearch example\nnameserver 10.0.0.2\nnameserver fe80::1%eth0\n\
+                    options ndots:2\nnameserver  192.168.1.1 \nnameserver bogus\n";
+        assert_eq!(
+            nameservers(text),
+            vec![
+                IpAddr::from([10, 0, 0, 2]),
+                "fe80::1".parse::<IpAddr>().unwrap(),
+                IpAddr::from([192, 168, 1, 1]),
+            ]
+        );
+        // No nameserver line: glibc asks the local machine.
+        assert_eq!(
+            nameservers("search x\n"),
+            vec![IpAddr::from([127, 0, 0, 1])]
         );
     }
 
@@ -419,21 +669,30 @@ mod tests {
     #[test]
     fn passthrough_options_are_looked_up_by_name() {
         let c = with(PASSTHROUGH_OPTIONS, "SO_RCVTIMEO, SO_BROADCAST,NOPE");
-        assert_eq!(c.passthrough.len(), 2);
+        assert_eq!(
+            c.policy.as_ref().expect("policy").describe().passthrough,
+            ["SO_RCVTIMEO", "SO_BROADCAST"]
+        );
         assert_eq!(c.problems.len(), 1);
     }
 
     #[test]
-    fn report_mode_turns_a_denial_into_a_report() {
+    fn report_mode_turns_a_denial_into_a_report_and_a_mock_into_the_real_option() {
         let c = with(MODE, "report");
         assert_eq!(
-            c.enforce(Err(Reason::Port25)),
+            c.enforce(Decision::Deny(Reason::Port25)),
             Outcome::Report(Reason::Port25)
+        );
+        let mock = crate::policy::MockValue::Int(0);
+        assert_eq!(
+            c.enforce(Decision::Mock(mock)),
+            Outcome::Allow(crate::policy::Addrs::none())
         );
         let c = with(MODE, "enforce");
         assert_eq!(
-            c.enforce(Err(Reason::Port25)),
+            c.enforce(Decision::Deny(Reason::Port25)),
             Outcome::Deny(Reason::Port25)
         );
+        assert_eq!(c.enforce(Decision::Mock(mock)), Outcome::Mock(mock));
     }
 }

@@ -15,7 +15,6 @@ pub mod policy;
 pub mod registry;
 pub mod resolve;
 pub mod runtime;
-pub mod sockopts;
 pub mod stats;
 
 mod api;

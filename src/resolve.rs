@@ -13,7 +13,7 @@ use std::{
     net::{IpAddr, ToSocketAddrs},
     sync::{
         atomic::{AtomicU64, Ordering},
-        Mutex,
+        Mutex, PoisonError,
     },
     time::{Duration, Instant},
 };
@@ -268,7 +268,17 @@ impl<L: Lookup> CachingResolver<L> {
 
     /// Number of names cached now.
     pub fn len(&self) -> usize {
-        self.entries.lock().map_or(0, |e| e.len())
+        self.entries
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .len()
+    }
+
+    /// The cached answer for `name`, if there is a live one; never looks
+    /// anything up (phpinfo shows this, and an info page must not send DNS
+    /// queries).
+    pub fn peek(&self, name: &str) -> Option<Result<Vec<IpAddr>, ResolveError>> {
+        self.cached(name, Instant::now())
     }
 
     /// Whether the cache holds no name.
@@ -277,7 +287,7 @@ impl<L: Lookup> CachingResolver<L> {
     }
 
     fn cached(&self, name: &str, now: Instant) -> Option<Result<Vec<IpAddr>, ResolveError>> {
-        let entries = self.entries.lock().ok()?;
+        let entries = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
         let entry = entries.get(name)?;
         (entry.valid_until > now).then(|| entry.answer.clone())
     }
@@ -289,9 +299,7 @@ impl<L: Lookup> CachingResolver<L> {
         ttl: Duration,
         now: Instant,
     ) {
-        let Ok(mut entries) = self.entries.lock() else {
-            return;
-        };
+        let mut entries = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
         if entries.len() >= CACHE_CAPACITY && !entries.contains_key(name) {
             entries.retain(|_, e| e.valid_until > now);
             if entries.len() >= CACHE_CAPACITY {
@@ -367,6 +375,19 @@ mod tests {
         assert_eq!(r.inner.calls.load(Ordering::Relaxed), 1);
         assert_eq!(r.stats.hits.load(Ordering::Relaxed), 1);
         assert_eq!(r.stats.misses.load(Ordering::Relaxed), 1);
+    }
+
+    #[test]
+    fn peek_shows_the_cache_without_looking_up() {
+        let r = counting(Duration::from_secs(60));
+        assert_eq!(r.peek("a.test"), None);
+        assert_eq!(r.inner.calls.load(Ordering::Relaxed), 0);
+        r.lookup("a.test").ok();
+        assert_eq!(
+            r.peek("a.test"),
+            Some(Ok(vec![IpAddr::from([192, 0, 2, 1])]))
+        );
+        assert_eq!(r.inner.calls.load(Ordering::Relaxed), 1);
     }
 
     #[test]

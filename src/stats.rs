@@ -1,17 +1,13 @@
 //! Process-wide counters for sockguard_stats(): cheap relaxed atomics.
 
-use std::{
-    net::IpAddr,
-    sync::{
-        atomic::{AtomicU64, Ordering},
-        Mutex,
-    },
+use std::sync::{
+    atomic::{AtomicU64, Ordering},
+    Mutex, PoisonError,
 };
 
-use crate::policy::Reason;
+use crate::policy::Decision;
 
-/// Checks made.
-/// Checks that allowed.
+/// Checks that allowed (a mocked option counts).
 pub static ALLOWED: AtomicU64 = AtomicU64::new(0);
 /// Checks that denied (or would have, in report mode).
 pub static DENIED: AtomicU64 = AtomicU64::new(0);
@@ -26,21 +22,26 @@ pub fn record_reclaim() {
 
 static DENIED_BY_CODE: Mutex<Vec<(&'static str, u64)>> = Mutex::new(Vec::new());
 
-/// Counts one policy verdict.
-pub fn record(verdict: &Result<Vec<IpAddr>, Reason>) {
-    match verdict {
+/// Counts one policy decision.
+pub fn record(decision: &Decision) {
+    match decision {
         // Every allowed call passes here: a plain load and store, not a
         // locked read-modify-write. Only threads racing on one counter
         // (ZTS) could lose a count; a count is never made up.
-        Ok(_) => ALLOWED.store(ALLOWED.load(Ordering::Relaxed) + 1, Ordering::Relaxed),
-        Err(reason) => {
+        Decision::Allow(_) | Decision::Mock(_) => {
+            ALLOWED.store(ALLOWED.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
+        }
+        Decision::Deny(reason) => {
             DENIED.fetch_add(1, Ordering::Relaxed);
-            if let Ok(mut by_code) = DENIED_BY_CODE.lock() {
-                let code = reason.code();
-                match by_code.iter_mut().find(|(c, _)| *c == code) {
-                    Some((_, n)) => *n += 1,
-                    None => by_code.push((code, 1)),
-                }
+            // Entries are whole at every moment: a poisoned lock still
+            // holds good counts.
+            let mut by_code = DENIED_BY_CODE
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
+            let code = reason.code();
+            match by_code.iter_mut().find(|(c, _)| *c == code) {
+                Some((_, n)) => *n += 1,
+                None => by_code.push((code, 1)),
             }
         }
     }
@@ -53,5 +54,8 @@ pub fn checked() -> u64 {
 
 /// Denials so far, per reason code.
 pub fn denied_by_code() -> Vec<(&'static str, u64)> {
-    DENIED_BY_CODE.lock().map(|v| v.clone()).unwrap_or_default()
+    DENIED_BY_CODE
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .clone()
 }

@@ -7,10 +7,13 @@
  * php.ini settings (all PHP_INI_SYSTEM: php.ini, `php -d`, or an FPM pool's
  * php_admin_value; ini_set() cannot change them):
  *
- * - sockguard.mode = enforce            enforce | report | off. php.ini turns the bare
- *                                       word `off` into an empty value, which means off.
+ * - sockguard.mode = enforce            enforce | report | "off". Only the word off turns
+ *                                       sockguard off, and php.ini turns a bare off into an
+ *                                       empty value: write sockguard.mode = "off" (quoted).
+ *                                       An empty or unknown mode enforces, with a warning.
  * - sockguard.paid_app = 1              0: socket_create*, fsockopen, pfsockopen and
- *                                       stream_socket_client are denied.
+ *                                       stream_socket_client are denied. A value that is not
+ *                                       a boolean denies them too, with a warning.
  * - sockguard.app_id = ""               owner of sockets and persistent ids; empty means
  *                                       $GAE_APPLICATION, else "default".
  * - sockguard.idle_timeout = 120        seconds before an unused socket is reclaimed; 0 disables.
@@ -20,12 +23,15 @@
  * - sockguard.deny = ""                 extra deny rules, same syntax; deny wins over allow.
  *                                       A rule that does not parse denies every connection.
  * - sockguard.ranges_file = ""          a goog.json-format file replacing the embedded
- *                                       Google ranges snapshot (2024-04-25).
+ *                                       Google ranges snapshot (2024-04-25). A file that
+ *                                       cannot be read or lists no prefixes denies everything.
  * - sockguard.resolver = system         system (getaddrinfo) or dns:IP[,IP].
  * - sockguard.passthrough_options = ""  socket options handed to the OS instead of being
  *                                       mocked or refused, e.g. "SO_RCVTIMEO,SO_SNDTIMEO"; also
  *                                       by number: "20" (SOL_SOCKET) or "6:1" (level:option).
- * - sockguard.audit_log = ""            path or "stderr": one JSON line per denial.
+ * - sockguard.audit_log = ""            path or "stderr": one JSON line per denial, each line
+ *                                       whole or absent. A path that cannot be written is
+ *                                       reported at startup.
  *
  * Mocked socket options (socket_get_option returns these; socket_set_option
  * returns true and changes nothing): SOL_SOCKET SO_KEEPALIVE 0, SO_DEBUG 128,
@@ -37,18 +43,25 @@
  */
 
 /**
- * Checks a destination against the policy in force, without connecting.
+ * Checks a destination against the policy in force, without connecting: the
+ * same decision the real connect gets.
  *
  * $target is a host, an IP literal in any spelling, or a stream target such
  * as "tcp://host:443", "ssl://host:443" or "unix:///path"; $port and
- * $transport apply when $target carries none.
+ * $transport apply when $target carries none. $caller is the layer the
+ * connect would come through: "client" (PHP's own clients: URL wrappers,
+ * curl, mysqlnd, SoapClient, ext/ftp), "sockets" (the Sockets API:
+ * socket_*, fsockopen, pfsockopen, stream_socket_client, which
+ * sockguard.paid_app=0 denies) or "library" (a library's own socket call,
+ * such as libpq's, which may also reach the system's nameservers on port 53).
  *
  * @return array{allowed: bool, code: ?string, message: string, addresses: list<string>, mode: string}
  *         code is one of blocked-range, google-range, port-25, transport, listen,
- *         bind, option, reclaimed, not-paid, foreign-socket, dns, rule, target, config.
- * @throws ValueError if $port is outside 0..65535
+ *         bind, option, reclaimed, not-paid, foreign-socket, dns, rule, target, config,
+ *         internal.
+ * @throws ValueError if $port is outside 0..65535 or $caller is not one of the three
  */
-function sockguard_check(string $target, int $port = 0, string $transport = "tcp"): array {}
+function sockguard_check(string $target, int $port = 0, string $transport = "tcp", string $caller = "client"): array {}
 
 /**
  * Counters of this process since it started.

@@ -2,17 +2,17 @@
 //! the stream transports. Every CurlHandle gets sockguard's
 //! CURLOPT_OPENSOCKETFUNCTION when it is created, copied or reset and again
 //! right before curl_exec / curl_multi_add_handle, so every socket libcurl
-//! opens (redirects, proxies, Happy Eyeballs, CURLOPT_RESOLVE and
-//! CURLOPT_CONNECT_TO included) is checked at the exact address it connects
-//! to. PHP has no CURLOPT_OPENSOCKETFUNCTION of its own, so the app cannot
-//! replace it. A denial makes libcurl fail as a refused connect does
-//! (CURLE_COULDNT_CONNECT); curl_error() then carries the reason.
+//! opens for a transfer (redirects, proxies, Happy Eyeballs, CURLOPT_RESOLVE
+//! and CURLOPT_CONNECT_TO included) is checked at the exact address it
+//! connects to. PHP has no CURLOPT_OPENSOCKETFUNCTION of its own, so the app
+//! cannot replace it. A denial makes libcurl fail as a refused connect does
+//! (CURLE_COULDNT_CONNECT); curl_error() then carries the reason. A handle
+//! that cannot be guarded does not run.
 
 use std::{
     cell::RefCell,
     collections::HashMap,
     ffi::{c_int, c_void},
-    net::IpAddr,
     ptr,
     sync::atomic::{AtomicPtr, AtomicUsize, Ordering},
 };
@@ -20,12 +20,16 @@ use std::{
 use ext_php_rs::{ffi::zend_class_entry, types::Zval, zend::ExecuteData};
 
 use super::{
-    functions::{call_original, find_class, Hook},
-    php,
+    args::arg,
+    engine::{self, find_class},
+    entry::entry,
+    originals::{call_original, Hook},
+    sockaddr::{self, Endpoint},
+    verdict::{self, handler, report_line, Action, Asked},
 };
 use crate::{
-    config::{Mode, Outcome},
-    policy::{Reason, Transport},
+    config::Outcome,
+    policy::{Caller, Host, Kind, Operation, Reason},
     runtime,
 };
 
@@ -37,8 +41,12 @@ const CURLOPT_OPENSOCKETDATA: c_int = 10_164;
 const CURLSOCKTYPE_IPCXN: c_int = 0;
 /// CURL_SOCKET_BAD.
 const CURL_SOCKET_BAD: c_int = -1;
+/// CURLE_OK.
+const CURLE_OK: c_int = 0;
 
-/// libcurl's `struct curl_sockaddr`.
+/// libcurl's `struct curl_sockaddr`. `addr` is declared as a plain
+/// sockaddr but libcurl allocates `addrlen` bytes for it: it is only ever
+/// read through a raw pointer, never a reference.
 #[repr(C)]
 struct CurlSockaddr {
     family: c_int,
@@ -92,19 +100,33 @@ fn easy_handle(zv: &Zval) -> Option<*mut c_void> {
     }
 }
 
-/// Installs the open-socket callback on the handle in `zv`.
-fn guard(zv: &Zval) {
-    let Some(cp) = easy_handle(zv) else { return };
+/// Installs the open-socket callback on the handle in `zv` (nothing to do
+/// for a value that is not a CurlHandle: the original rejects it).
+///
+/// # Errors
+/// [`Reason::Internal`] when the handle cannot be guarded: it must not run.
+fn guard(zv: &Zval) -> Result<(), Reason> {
+    let Some(cp) = easy_handle(zv) else {
+        return Ok(());
+    };
     let setopt = EASY_SETOPT.load(Ordering::Relaxed);
+    let unguarded = |what: &str| Reason::Internal {
+        what: format!("the curl handle cannot be guarded: {what}"),
+    };
     if setopt == 0 {
-        return;
+        return Err(unguarded("libcurl's curl_easy_setopt was not found"));
     }
     // SAFETY: `setopt` is libcurl's curl_easy_setopt; the option types match
     // libcurl's documented argument types (function pointer, void*).
-    unsafe {
+    let (a, b) = unsafe {
         let setopt = std::mem::transmute::<usize, EasySetopt>(setopt);
-        setopt(cp, CURLOPT_OPENSOCKETFUNCTION, open_socket as OpenSocket);
-        setopt(cp, CURLOPT_OPENSOCKETDATA, cp);
+        (
+            setopt(cp, CURLOPT_OPENSOCKETFUNCTION, open_socket as OpenSocket),
+            setopt(cp, CURLOPT_OPENSOCKETDATA, cp),
+        )
+    };
+    if a != CURLE_OK || b != CURLE_OK {
+        return Err(unguarded(&format!("curl_easy_setopt failed ({a}, {b})")));
     }
     DENIALS.with(|d| {
         let mut denials = d.borrow_mut();
@@ -113,80 +135,71 @@ fn guard(zv: &Zval) {
             denials.remove(&(cp as usize));
         }
     });
+    Ok(())
 }
 
-/// The IP and port of a curl_sockaddr.
-fn destination(address: &CurlSockaddr) -> Option<(IpAddr, u16)> {
-    let len = address.addrlen as usize;
-    let sa = ptr::from_ref(&address.addr);
-    match address.family {
-        libc::AF_INET if len >= std::mem::size_of::<libc::sockaddr_in>() => {
-            // SAFETY: curl allocated `addrlen` bytes for this family.
-            let sin = unsafe { &*sa.cast::<libc::sockaddr_in>() };
-            Some((
-                IpAddr::from(u32::from_be(sin.sin_addr.s_addr).to_be_bytes()),
-                u16::from_be(sin.sin_port),
-            ))
-        }
-        libc::AF_INET6 if len >= std::mem::size_of::<libc::sockaddr_in6>() => {
-            // SAFETY: as above.
-            let sin6 = unsafe { &*sa.cast::<libc::sockaddr_in6>() };
-            Some((
-                IpAddr::from(sin6.sin6_addr.s6_addr),
-                u16::from_be(sin6.sin6_port),
-            ))
-        }
-        _ => None,
-    }
-}
-
-/// Decides one socket libcurl wants to open.
-fn decide(purpose: c_int, address: &CurlSockaddr) -> Result<(), (Reason, String)> {
+/// Decides one socket libcurl wants to open; `Err` with the reason to
+/// refuse it.
+fn decide(purpose: c_int, address: *const CurlSockaddr) -> Result<(), Reason> {
     let config = runtime::current();
-    if config.mode == Mode::Off {
+    if config.mode == crate::config::Mode::Off {
         return Ok(());
     }
-    let dest = destination(address);
-    let target = || {
-        dest.map_or_else(
-            || format!("address family {}", address.family),
-            |(ip, port)| std::net::SocketAddr::new(ip, port).to_string(),
+    // SAFETY: libcurl passes a valid curl_sockaddr; `addr` has `addrlen`
+    // bytes, read through a raw pointer derived from the whole struct.
+    let (family, socktype, protocol, endpoint) = unsafe {
+        (
+            (*address).family,
+            (*address).socktype,
+            (*address).protocol,
+            sockaddr::read(ptr::addr_of!((*address).addr), (*address).addrlen),
         )
     };
-    let verdict = match (purpose, dest) {
-        (CURLSOCKTYPE_IPCXN, Some((ip, port))) => {
-            let transport = if address.socktype == libc::SOCK_DGRAM {
-                Transport::Udp
-            } else {
-                Transport::Tcp
-            };
-            match &config.policy {
-                Ok(policy) => policy
-                    .check_addr(ip, port, transport, &*config.resolver)
-                    .map(|()| vec![ip]),
-                Err(reason) => Err(reason.clone()),
-            }
-        }
-        (CURLSOCKTYPE_IPCXN, None) => Err(Reason::Transport {
-            name: format!("address family {}", address.family),
-        }),
-        // FTP active mode: libcurl wants a listening socket.
-        _ => Err(Reason::Listen),
+    let kind = Kind::Socket {
+        family,
+        sotype: socktype,
+        protocol,
     };
-    let asked = || super::Asked {
+    let target = || match &endpoint {
+        Ok(Endpoint::Ip(sa)) => sa.to_string(),
+        Ok(_) | Err(_) => format!("address family {family}"),
+    };
+    let asked = || Asked {
         target: target().into(),
-        port: dest.map(|(_, p)| p),
-        transport: Some(if address.socktype == libc::SOCK_DGRAM {
-            "udp"
-        } else {
-            "tcp"
-        }),
+        port: match &endpoint {
+            Ok(Endpoint::Ip(sa)) => Some(sa.port()),
+            _ => None,
+        },
+        transport: kind.transport().ok().map(crate::policy::Transport::name),
     };
-    match super::enforce(&config, verdict, asked) {
-        Outcome::Allow(_) => Ok(()),
-        Outcome::Deny(reason) => Err((reason, target())),
+    let outcome = match (&endpoint, purpose) {
+        (Ok(Endpoint::Ip(sa)), CURLSOCKTYPE_IPCXN) => {
+            let host = Host::Ip(sa.ip());
+            let op = Operation::Connect {
+                host: &host,
+                port: sa.port(),
+                kind,
+            };
+            verdict::decide(&config, &op, Caller::Client, asked)
+        }
+        // FTP active mode: libcurl wants a listening socket.
+        (Ok(_), _) if purpose != CURLSOCKTYPE_IPCXN => {
+            verdict::decide(&config, &Operation::Listen, Caller::Client, asked)
+        }
+        (Ok(_), _) => verdict::refuse(
+            &config,
+            Reason::Transport {
+                name: format!("address family {family}"),
+            },
+            asked,
+        ),
+        (Err(reason), _) => verdict::refuse(&config, reason.clone(), asked),
+    };
+    match outcome {
+        Outcome::Allow(_) | Outcome::Mock(_) => Ok(()),
+        Outcome::Deny(reason) => Err(reason),
         Outcome::Report(reason) => {
-            php::log(&super::report_line(&target(), &reason));
+            engine::log_detached(report_line(&target(), &reason));
             Ok(())
         }
     }
@@ -199,114 +212,147 @@ unsafe extern "C" fn open_socket(
     purpose: c_int,
     address: *mut CurlSockaddr,
 ) -> c_int {
-    // SAFETY: libcurl passes a valid curl_sockaddr for the call.
-    let Some(address) = (unsafe { address.as_ref() }) else {
-        return CURL_SOCKET_BAD;
+    let refuse = |reason: Reason| {
+        DENIALS.with(|d| d.borrow_mut().insert(clientp as usize, reason.to_string()));
+        CURL_SOCKET_BAD
     };
-    let verdict = std::panic::catch_unwind(|| decide(purpose, address)).unwrap_or_else(|_| {
-        Err((
-            Reason::Transport {
-                name: "internal error".to_owned(),
-            },
-            String::new(),
-        ))
-    });
-    match verdict {
-        // SAFETY: plain socket(2) with the parameters libcurl asked for.
-        Ok(()) => unsafe { libc::socket(address.family, address.socktype, address.protocol) },
-        Err((reason, _)) => {
-            DENIALS.with(|d| d.borrow_mut().insert(clientp as usize, reason.to_string()));
-            CURL_SOCKET_BAD
-        }
-    }
+    entry(
+        "curl open socket",
+        |reason| Ok(refuse(reason)),
+        || {
+            if address.is_null() {
+                return Ok(CURL_SOCKET_BAD);
+            }
+            Ok(match decide(purpose, address) {
+                // SAFETY: plain socket(2) with the parameters libcurl asked for.
+                Ok(()) => unsafe {
+                    libc::socket((*address).family, (*address).socktype, (*address).protocol)
+                },
+                Err(reason) => refuse(reason),
+            })
+        },
+    )
 }
 
-/// Argument `n` (1-based) of a frame.
+/// The handle in argument `n` guarded before the original runs: a handle
+/// that cannot be guarded fails the call.
 ///
 /// # Safety
-/// `ex` must be a live frame.
-unsafe fn arg<'a>(ex: *mut ExecuteData, n: usize) -> Option<&'a Zval> {
-    // SAFETY: forwarded; the slot exists if the call passed that many args.
+/// `ex` and `rv` must be the frame and return slot the engine passed in.
+unsafe fn guard_then_run(hook: Hook, n: usize, ex: *mut ExecuteData, rv: *mut Zval) {
+    if runtime::is_off() {
+        // SAFETY: forwarded from the engine.
+        return unsafe { call_original(hook, ex, rv) };
+    }
+    // SAFETY: forwarded from the engine.
     unsafe {
-        if (*ex).This.u2.num_args < n as u32 {
-            return None;
-        }
-        (*ex).zend_call_arg(n - 1).map(|z| &*z)
+        handler(hook, ex, rv, || {
+            Ok(match arg(ex, n).map_or(Ok(()), |h| guard(h)) {
+                Ok(()) => Action::Original,
+                Err(reason) => Action::Fail {
+                    message: format!("sockguard: {reason}"),
+                },
+            })
+        });
     }
 }
 
-/// curl_init / curl_copy_handle: guard the handle they return.
+/// The original runs, then the handle it returns (or was given, for
+/// curl_reset) is guarded; a handle that cannot be guarded is not handed
+/// out.
+///
+/// # Safety
+/// `ex` and `rv` must be the frame and return slot the engine passed in.
+unsafe fn run_then_guard(hook: Hook, returned: bool, ex: *mut ExecuteData, rv: *mut Zval) {
+    // SAFETY: forwarded from the engine.
+    unsafe { call_original(hook, ex, rv) };
+    if runtime::is_off() {
+        return;
+    }
+    entry(
+        hook.name(),
+        |reason| {
+            // SAFETY: the engine's return slot; dropping the handle frees it.
+            if let Some(rv) = unsafe { rv.as_mut() } {
+                rv.set_bool(false);
+            }
+            engine::warning(&format!("sockguard: {reason}"))
+        },
+        || {
+            // SAFETY: forwarded; the return slot is live after the original ran.
+            let handle = unsafe {
+                if returned {
+                    rv.as_ref()
+                } else {
+                    arg(ex, 1).map(|h| &*h)
+                }
+            };
+            if let Err(reason) = handle.map_or(Ok(()), guard) {
+                // SAFETY: as above.
+                if let Some(rv) = unsafe { rv.as_mut() } {
+                    rv.set_bool(false);
+                }
+                engine::warning(&format!("sockguard: {reason}"))?;
+            }
+            Ok(())
+        },
+    );
+}
+
+/// curl_init: guard the handle it returns.
 pub unsafe extern "C" fn curl_init(ex: *mut ExecuteData, rv: *mut Zval) {
     // SAFETY: forwarded from the engine.
-    unsafe {
-        call_original(Hook::CurlInit, ex, rv);
-        if let Some(rv) = rv.as_ref() {
-            guard(rv);
-        }
-    }
+    unsafe { run_then_guard(Hook::CurlInit, true, ex, rv) }
 }
 
-/// curl_copy_handle
+/// curl_copy_handle: guard the copy.
 pub unsafe extern "C" fn curl_copy_handle(ex: *mut ExecuteData, rv: *mut Zval) {
     // SAFETY: forwarded from the engine.
-    unsafe {
-        call_original(Hook::CurlCopyHandle, ex, rv);
-        if let Some(rv) = rv.as_ref() {
-            guard(rv);
-        }
-    }
+    unsafe { run_then_guard(Hook::CurlCopyHandle, true, ex, rv) }
 }
 
 /// curl_reset clears every option: guard again afterwards.
 pub unsafe extern "C" fn curl_reset(ex: *mut ExecuteData, rv: *mut Zval) {
     // SAFETY: forwarded from the engine.
-    unsafe {
-        call_original(Hook::CurlReset, ex, rv);
-        if let Some(h) = arg(ex, 1) {
-            guard(h);
-        }
-    }
+    unsafe { run_then_guard(Hook::CurlReset, false, ex, rv) }
 }
 
 /// curl_exec: guard (idempotent) before libcurl runs.
 pub unsafe extern "C" fn curl_exec(ex: *mut ExecuteData, rv: *mut Zval) {
     // SAFETY: forwarded from the engine.
-    unsafe {
-        if let Some(h) = arg(ex, 1) {
-            guard(h);
-        }
-        call_original(Hook::CurlExec, ex, rv);
-    }
+    unsafe { guard_then_run(Hook::CurlExec, 1, ex, rv) }
 }
 
 /// curl_multi_add_handle: guard the easy handle before the multi runs it.
 pub unsafe extern "C" fn curl_multi_add_handle(ex: *mut ExecuteData, rv: *mut Zval) {
     // SAFETY: forwarded from the engine.
-    unsafe {
-        if let Some(h) = arg(ex, 2) {
-            guard(h);
-        }
-        call_original(Hook::CurlMultiAddHandle, ex, rv);
-    }
+    unsafe { guard_then_run(Hook::CurlMultiAddHandle, 2, ex, rv) }
 }
 
 /// curl_error: a connect sockguard refused says why.
 pub unsafe extern "C" fn curl_error(ex: *mut ExecuteData, rv: *mut Zval) {
     // SAFETY: forwarded from the engine.
-    unsafe {
-        call_original(Hook::CurlError, ex, rv);
-        let Some(cp) = arg(ex, 1).and_then(easy_handle) else {
-            return;
-        };
-        let Some(reason) = DENIALS.with(|d| d.borrow().get(&(cp as usize)).cloned()) else {
-            return;
-        };
-        if let Some(rv) = rv.as_mut() {
-            let text = match rv.str() {
-                Some("") | None => return,
-                Some(s) => format!("{s} (sockguard: {reason})"),
+    unsafe { call_original(Hook::CurlError, ex, rv) };
+    entry(
+        "curl_error",
+        |_| Ok(()),
+        || {
+            // SAFETY: forwarded; the frame is live.
+            let Some(cp) = unsafe { arg(ex, 1) }.and_then(|h| easy_handle(h)) else {
+                return Ok(());
             };
-            let _ = rv.set_string(&text, false);
-        }
-    }
+            let Some(reason) = DENIALS.with(|d| d.borrow().get(&(cp as usize)).cloned()) else {
+                return Ok(());
+            };
+            // SAFETY: the engine's return slot, set by the original.
+            if let Some(rv) = unsafe { rv.as_mut() } {
+                let text = match rv.str() {
+                    Some("") | None => return Ok(()),
+                    Some(s) => format!("{s} (sockguard: {reason})"),
+                };
+                let _ = rv.set_string(&text, false);
+            }
+            Ok(())
+        },
+    );
 }

@@ -1,23 +1,23 @@
 //! ext/ftp: ftp_connect and ftp_ssl_connect open their control connection
 //! with php_network_connect_socket_to_host, outside the stream transports.
 //! The host is checked and replaced by the checked address before ext/ftp
-//! resolves it (ext/ftp sends no SNI, so nothing depends on the name).
-//!
-//! Not covered: the passive-mode data connection, which ext/ftp opens to the
-//! address in the server's PASV reply.
+//! resolves it (ext/ftp sends no SNI, so nothing depends on the name). The
+//! passive-mode data connection, which ext/ftp opens to the address in the
+//! server's PASV reply, is judged by the C-library floor.
 
 use std::{ffi::c_char, ptr};
 
 use ext_php_rs::{ffi::zend_long, types::Zval, zend::ExecuteData};
 
 use super::{
+    args::{c_string_part, num_args, parsed, zpp_bytes},
     ffi::zend_parse_parameters,
-    functions::{call_original, Hook},
-    run, Action, Asked,
+    originals::{call_original, Hook},
+    verdict::{self, handler, report_line, Action, Asked},
 };
 use crate::{
     config::Outcome,
-    policy::{parse_host, Decision, Reason, Transport},
+    policy::{format_host, parse_host, Caller, Kind, Operation, Reason, Transport},
     runtime,
 };
 
@@ -41,71 +41,78 @@ fn ftp_port(port: zend_long) -> u16 {
     }
 }
 
+/// Decides a control connection to `name`:`port`.
+fn decide(name: &str, port: u16) -> Action {
+    let config = runtime::current();
+    let asked = || Asked {
+        target: name.into(),
+        port: Some(port),
+        transport: Some("tcp"),
+    };
+    let (outcome, zone) = match parse_host(name) {
+        Err(e) => (
+            verdict::refuse(&config, Reason::target(name, &e), asked),
+            None,
+        ),
+        Ok((host, zone)) => {
+            let op = Operation::Connect {
+                host: &host,
+                port,
+                kind: Kind::Transport(Transport::Tcp),
+            };
+            (verdict::decide(&config, &op, Caller::Client, asked), zone)
+        }
+    };
+    match outcome {
+        Outcome::Allow(addrs) => match addrs.first() {
+            Some(first) => Action::Rewrite {
+                arg: 1,
+                value: format_host(first, zone.as_deref()),
+            },
+            None => Action::Original,
+        },
+        Outcome::Mock(_) => Action::Original,
+        Outcome::Deny(reason) => Action::Fail {
+            message: format!("Unable to connect to {name}:{port} (sockguard: {reason})"),
+        },
+        Outcome::Report(reason) => Action::Report {
+            line: report_line(name, &reason),
+        },
+    }
+}
+
 unsafe fn connect_like(hook: Hook, ex: *mut ExecuteData, rv: *mut Zval) {
-    if super::is_off() {
+    if runtime::is_off() {
         // SAFETY: forwarded from the engine.
         return unsafe { call_original(hook, ex, rv) };
     }
     let (mut host, mut host_len): (*mut c_char, usize) = (ptr::null_mut(), 0);
     let (mut port, mut timeout): (zend_long, zend_long) = (0, 90);
     // SAFETY: "s|ll" takes char**, size_t*, zend_long*, zend_long*.
-    let ok = unsafe {
+    let ok = parsed(unsafe {
         zend_parse_parameters(
-            (*ex).This.u2.num_args,
+            num_args(ex),
             c"s|ll".as_ptr(),
             &mut host,
             &mut host_len,
             &mut port,
             &mut timeout,
         )
-    } == 0;
+    });
     if !ok {
         return;
     }
     // SAFETY: forwarded from the engine.
     unsafe {
-        run(hook, ex, rv, || {
+        handler(hook, ex, rv, || {
             if timeout <= 0 {
-                return Action::Original; // PHP's ValueError
+                return Ok(Action::Original); // PHP's ValueError
             }
             // SAFETY: ZPP points into the live string argument.
-            let bytes = std::slice::from_raw_parts(host.cast::<u8>(), host_len);
+            let bytes = zpp_bytes(host, host_len);
             // ext/ftp hands the C string to getaddrinfo: it ends at a NUL.
-            let name = String::from_utf8_lossy(bytes.split(|b| *b == 0).next().unwrap_or_default())
-                .into_owned();
-            let port = ftp_port(port);
-            let config = runtime::current();
-            let verdict = match &config.policy {
-                Err(reason) => Err(reason.clone()),
-                Ok(policy) => match parse_host(&name) {
-                    Err(e) => Err(Reason::target(&name, &e)),
-                    Ok((host, _)) => {
-                        match policy.decide(&host, port, Transport::Tcp, &*config.resolver) {
-                            Decision::Allow { addrs } => Ok(addrs),
-                            Decision::Deny(reason) => Err(reason),
-                        }
-                    }
-                },
-            };
-            let asked = || Asked {
-                target: name.as_str().into(),
-                port: Some(port),
-                transport: Some("tcp"),
-            };
-            match super::enforce(&config, verdict, asked) {
-                Outcome::Allow(addrs) => {
-                    if let (Some(first), Some(slot)) = (addrs.first(), (*ex).zend_call_arg(0)) {
-                        let _ = slot.set_string(&first.to_string(), false);
-                    }
-                    Action::Original
-                }
-                Outcome::Deny(reason) => Action::Fail {
-                    message: format!("Unable to connect to {name}:{port} (sockguard: {reason})"),
-                },
-                Outcome::Report(reason) => Action::Report {
-                    line: super::report_line(&name, &reason),
-                },
-            }
+            let name = String::from_utf8_lossy(c_string_part(bytes)).into_owned();
+            Ok(decide(&name, ftp_port(port)))
         });
     }
 }

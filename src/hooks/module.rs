@@ -1,42 +1,52 @@
 //! The module entry and its lifecycle: MINIT registers the ini settings,
-//! finds ext/sockets and swaps the guarded handlers; RINIT re-reads the
-//! settings (an FPM pool may set them per pool); MINFO prints the effective
-//! policy for phpinfo() and `php --ri sockguard`; MSHUTDOWN restores the
-//! original handlers.
+//! finds ext/sockets and installs every hook (rolling all of them back if
+//! any step fails, so PHP never runs half-guarded); RINIT re-reads the
+//! settings when they changed (an FPM pool or a virtual host may set them);
+//! MINFO prints the effective policy for phpinfo() and `php --ri
+//! sockguard`; MSHUTDOWN restores every original.
 //!
-//! The entry declares ext/sockets, ext/openssl, ext/curl, mysqlnd, soap and ftp as
-//! optional dependencies, so the engine starts them first whatever the order
-//! of the `extension=` lines, and their functions exist when MINIT swaps them.
+//! The entry declares ext/sockets, ext/openssl, ext/curl, mysqlnd, soap and
+//! ftp as optional dependencies, so the engine starts them first whatever
+//! the order of the `extension=` lines, and their functions exist when
+//! MINIT swaps them.
 
 use std::{
     ffi::{c_int, CStr, CString},
-    panic::{catch_unwind, AssertUnwindSafe},
     ptr,
+    sync::OnceLock,
 };
 
 use ext_php_rs::{
     builders::ModuleBuilder,
-    ffi::{_zend_module_dep as zend_module_dep, zend_hash_str_find_ptr_lc, zend_module_entry},
+    ffi::{
+        _zend_module_dep as zend_module_dep, zend_hash_str_find_ptr_lc, zend_ini_entry,
+        zend_module_entry, zend_string,
+    },
     flags::IniEntryPermission,
     info_table_end, info_table_row, info_table_start,
     zend::{IniEntryDef, ModuleEntry, StaticModuleEntry},
 };
 
 use super::{
-    clock, curl,
+    clock, curl, engine,
+    entry::{self, entry, Bailout},
     ffi::{module_registry, zend_ini_string_ex, zend_sockets_globals, zend_unregister_ini_entries},
-    functions,
-    php::{self, SOCKETS},
-    socket_types, streams,
+    install,
+    sockets::{types, SOCKETS},
+    streams,
 };
 use crate::{
     api,
     config::{self, IniValues},
+    policy::Reason,
     runtime,
 };
 
 /// MODULE_DEP_OPTIONAL from zend_modules.h.
 const MODULE_DEP_OPTIONAL: u8 = 3;
+/// SUCCESS and FAILURE of a module callback.
+const SUCCESS: c_int = 0;
+const FAILURE: c_int = -1;
 
 /// The dependency list, NULL-terminated as the engine expects.
 struct Deps([zend_module_dep; 7]);
@@ -67,25 +77,50 @@ static DEPS: Deps = Deps([
     },
 ]);
 
+/// The ini handler of every setting: a change (at startup, an FPM pool's
+/// php_admin_value, a virtual host's value and its reset) makes the next
+/// request read the settings again.
+unsafe extern "C" fn on_modify(
+    _entry: *mut zend_ini_entry,
+    _new_value: *mut zend_string,
+    _arg1: *mut std::ffi::c_void,
+    _arg2: *mut std::ffi::c_void,
+    _arg3: *mut std::ffi::c_void,
+    _stage: c_int,
+) -> ext_php_rs::ffi::zend_result {
+    runtime::settings_changed();
+    SUCCESS
+}
+
 /// The ini table, built once from [`config::ALL`] and kept for the process
 /// (PHP 8.5 keeps a pointer to it).
+struct IniTable(Vec<IniEntryDef>);
+// SAFETY: the entries point to leaked, immutable C strings and a static
+// function; the engine only reads them.
+unsafe impl Send for IniTable {}
+// SAFETY: as above.
+unsafe impl Sync for IniTable {}
+
 fn ini_table() -> &'static [IniEntryDef] {
-    static TABLE: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
-    let addr = *TABLE.get_or_init(|| {
-        let mut defs: Vec<IniEntryDef> = config::ALL
-            .iter()
-            .filter_map(|s| {
-                let name: &'static CStr = Box::leak(CString::new(s.name).ok()?.into_boxed_c_str());
-                let value: &'static CStr =
-                    Box::leak(CString::new(s.default).ok()?.into_boxed_c_str());
-                Some(IniEntryDef::new(name, value, IniEntryPermission::System))
-            })
-            .collect();
-        defs.push(IniEntryDef::end());
-        Box::leak(defs.into_boxed_slice()) as *const [IniEntryDef] as *const IniEntryDef as usize
-    });
-    // SAFETY: `addr` points to the leaked slice of ALL.len() + 1 entries.
-    unsafe { std::slice::from_raw_parts(addr as *const IniEntryDef, config::ALL.len() + 1) }
+    static TABLE: OnceLock<IniTable> = OnceLock::new();
+    &TABLE
+        .get_or_init(|| {
+            let mut defs: Vec<IniEntryDef> = config::ALL
+                .iter()
+                .filter_map(|s| {
+                    let name: &'static CStr =
+                        Box::leak(CString::new(s.name).ok()?.into_boxed_c_str());
+                    let value: &'static CStr =
+                        Box::leak(CString::new(s.default).ok()?.into_boxed_c_str());
+                    let mut def = IniEntryDef::new(name, value, IniEntryPermission::System);
+                    def.on_modify = Some(on_modify);
+                    Some(def)
+                })
+                .collect();
+            defs.push(IniEntryDef::end());
+            IniTable(defs)
+        })
+        .0
 }
 
 /// Reads the current value of every setting.
@@ -106,25 +141,31 @@ fn read_ini() -> IniValues {
     }))
 }
 
-/// Makes the current ini values the configuration in force; warns about
-/// settings that could not be used when the configuration changed.
-fn refresh_config(startup: bool) {
-    let (config, rebuilt) = runtime::refresh(read_ini());
-    if rebuilt {
+/// Makes the current ini values the configuration in force, if they may
+/// have changed; reports the problems of a configuration built now (to the
+/// log at startup, as warnings in a request).
+fn refresh_config(startup: bool) -> Result<(), Bailout> {
+    if !runtime::needs_refresh() {
+        return Ok(());
+    }
+    let (config, built) = runtime::refresh(read_ini());
+    if built {
         for problem in &config.problems {
+            let line = format!("sockguard: {problem}");
             if startup {
-                php::log(&format!("sockguard: {problem}"));
+                engine::log(&line)?;
             } else {
-                php::warning(&format!("sockguard: {problem}"));
+                engine::warning(&line)?;
             }
         }
     }
+    Ok(())
 }
 
 /// Finds ext/sockets' classes and globals, if it is loaded.
 fn find_sockets_ext() {
-    let socket_ce = functions::find_class("socket");
-    let address_info_ce = functions::find_class("addressinfo");
+    let socket_ce = engine::find_class("socket");
+    let address_info_ce = engine::find_class("addressinfo");
     // SAFETY: module_registry is the engine's module table, complete by MINIT
     // of a module that declared ext/sockets as a dependency.
     let module = unsafe {
@@ -138,44 +179,81 @@ fn find_sockets_ext() {
     SOCKETS.init(socket_ce, address_info_ce, globals);
 }
 
+/// Puts back everything MINIT may have installed; each step undoes only
+/// what is still sockguard's.
+fn uninstall_all() {
+    streams::factory::uninstall();
+    install::uninstall();
+    types::uninstall();
+}
+
 extern "C" fn minit(_type: c_int, module_number: c_int) -> c_int {
-    let started = catch_unwind(AssertUnwindSafe(|| {
-        IniEntryDef::register(ini_table(), module_number);
-        find_sockets_ext();
-        socket_types::install();
-        functions::install();
-        streams::install();
-        curl::init();
-        refresh_config(true);
-    }));
-    match started {
-        Ok(()) => 0,
-        Err(_) => {
-            php::log("sockguard: startup failed; the module is not loaded");
-            -1
-        }
-    }
+    entry::read_faults();
+    entry::install_panic_hook();
+    entry(
+        "minit",
+        |reason| {
+            // Never run half-guarded: everything back, then PHP refuses to
+            // start (it treats a failed module startup as a fatal error).
+            entry(
+                "minit rollback",
+                |_| Ok(()),
+                || {
+                    uninstall_all();
+                    Ok(())
+                },
+            );
+            // SAFETY: unregisters the entries this module registered.
+            unsafe { zend_unregister_ini_entries(module_number) };
+            engine::log(&format!("sockguard: startup failed, not loaded: {reason}"))?;
+            Ok(FAILURE)
+        },
+        || {
+            IniEntryDef::register(ini_table(), module_number);
+            find_sockets_ext();
+            types::install();
+            install::install();
+            streams::factory::install();
+            curl::init();
+            entry::fault_point("minit installed");
+            refresh_config(true)?;
+            Ok(SUCCESS)
+        },
+    )
 }
 
 extern "C" fn mshutdown(_type: c_int, module_number: c_int) -> c_int {
-    let _ = catch_unwind(|| {
-        streams::uninstall();
-        functions::uninstall();
-        socket_types::uninstall();
-    });
+    entry(
+        "mshutdown",
+        |_| Ok(()),
+        || {
+            uninstall_all();
+            Ok(())
+        },
+    );
     // SAFETY: unregisters the entries this module registered in MINIT.
     unsafe { zend_unregister_ini_entries(module_number) };
-    0
+    SUCCESS
 }
 
 extern "C" fn rinit(_type: c_int, _module_number: c_int) -> c_int {
-    let _ = catch_unwind(|| {
-        streams::reset_request_state();
-        curl::reset_request_state();
-        refresh_config(false);
-        streams::release_foreign_persistent(&runtime::current().app_id);
-    });
-    0
+    entry(
+        "rinit",
+        |reason| {
+            // The request runs, but with nothing allowed: its settings could
+            // not be established.
+            runtime::deny_all(reason.clone());
+            engine::warning(&format!("sockguard: {reason}; every connection is denied"))?;
+            Ok(SUCCESS)
+        },
+        || {
+            streams::reset_request_state();
+            curl::reset_request_state();
+            refresh_config(false)?;
+            streams::persistent::release_foreign(&runtime::current().app_id);
+            Ok(SUCCESS)
+        },
+    )
 }
 
 /// A table cell without NUL bytes (info_table_row needs C strings).
@@ -183,10 +261,10 @@ fn cell(text: impl AsRef<str>) -> String {
     text.as_ref().replace('\0', "\\0")
 }
 
-/// What each host name of the allowlist resolves to now, e.g.
-/// "smtp.gmail.com: 142.250.4.108".
+/// What each host name of the allowlist resolves to, as far as the
+/// resolver's cache knows (an info page sends no DNS queries), e.g.
+/// "smtp.gmail.com: 142.250.4.108, pop.gmail.com: not cached".
 fn allowlist_addresses(entries: &[String]) -> String {
-    use crate::policy::Resolver;
     let mut names: Vec<&str> = entries
         .iter()
         .filter_map(|e| e.rsplit_once(':').map(|(host, _)| host))
@@ -196,25 +274,25 @@ fn allowlist_addresses(entries: &[String]) -> String {
     let resolver = runtime::resolver();
     names
         .iter()
-        .map(|name| match resolver.lookup(name) {
-            Ok(addrs) => {
+        .map(|name| match resolver.peek(name) {
+            Some(Ok(addrs)) => {
                 let addrs: Vec<String> = addrs.iter().map(ToString::to_string).collect();
                 format!("{name}: {}", addrs.join(" "))
             }
-            Err(e) => format!("{name}: unresolved ({e})"),
+            Some(Err(e)) => format!("{name}: unresolved ({e})"),
+            None => format!("{name}: not cached"),
         })
         .collect::<Vec<_>>()
         .join(", ")
 }
 
-extern "C" fn minfo(_module: *mut ModuleEntry) {
+fn info_rows() {
     let config = runtime::current();
     info_table_start!();
     info_table_row!("sockguard", "enabled");
     info_table_row!("version", env!("CARGO_PKG_VERSION"));
     info_table_row!("mode", cell(config.mode.to_string()));
     info_table_row!("app id", cell(&config.app_id));
-    info_table_row!("paid app", if config.paid_app { "yes" } else { "no" });
     info_table_row!("idle clock", clock::describe());
     info_table_row!(
         "idle timeout",
@@ -227,6 +305,7 @@ extern "C" fn minfo(_module: *mut ModuleEntry) {
     match &config.policy {
         Ok(policy) => {
             let info = policy.describe();
+            info_table_row!("paid app", if info.paid_app { "yes" } else { "no" });
             info_table_row!("allowlist", cell(info.allowlist.join(", ")));
             info_table_row!(
                 "allowlist addresses",
@@ -251,18 +330,35 @@ extern "C" fn minfo(_module: *mut ModuleEntry) {
                     info.special_blocks_v4, info.special_blocks_v6
                 ))
             );
+            info_table_row!("passthrough options", cell(info.passthrough.join(", ")));
+            info_table_row!("library nameservers", cell(info.nameservers.join(", ")));
         }
         Err(reason) => info_table_row!(
             "policy",
             cell(format!("{reason}; every connection is denied"))
         ),
     }
-    let passthrough: Vec<String> = config.passthrough.iter().map(ToString::to_string).collect();
-    info_table_row!("passthrough options", cell(passthrough.join(", ")));
     for problem in &config.problems {
         info_table_row!("settings problem", cell(problem));
     }
     info_table_end!();
+}
+
+extern "C" fn minfo(_module: *mut ModuleEntry) {
+    entry(
+        "minfo",
+        |reason: Reason| {
+            info_table_start!();
+            info_table_row!("sockguard", "enabled");
+            info_table_row!("error", cell(reason.to_string()));
+            info_table_end!();
+            Ok(())
+        },
+        || {
+            info_rows();
+            Ok(())
+        },
+    );
 }
 
 /// The module entry PHP loads.

@@ -10,8 +10,10 @@ use ext_php_rs::{
 };
 
 use super::{
+    engine::find_class,
+    entry::{engine, entry},
     ffi::{zend_read_property, zend_update_property_string},
-    functions::{call_original, find_class, Hook},
+    originals::{call_original, Hook},
     streams,
 };
 
@@ -63,29 +65,36 @@ pub unsafe extern "C" fn soap_do_request(ex: *mut ExecuteData, rv: *mut Zval) {
     streams::take_last_denial();
     // SAFETY: forwarded from the engine.
     unsafe { call_original(Hook::SoapDoRequest, ex, rv) };
-    let Some(reason) = streams::take_last_denial() else {
-        return;
-    };
-    // SAFETY: executor globals are live during a request; `This` of a method
-    // frame is the SoapClient object.
-    unsafe {
-        let eg = ext_php_rs_executor_globals();
-        annotate((*eg).exception, &reason);
-        let this = &(*ex).This;
-        if let Some(client) = this.object() {
-            let client_ptr = std::ptr::from_ref(client).cast_mut();
-            let mut rv_fault: zval = std::mem::zeroed();
-            let fault = zend_read_property(
-                (*client_ptr).ce,
-                client_ptr,
-                c"__soap_fault".as_ptr(),
-                12,
-                true,
-                &mut rv_fault,
-            );
-            if let Some(fault) = fault.as_ref().and_then(Zval::object) {
-                annotate(std::ptr::from_ref(fault).cast_mut(), &reason);
-            }
-        }
-    }
+    entry(
+        "SoapClient::__doRequest",
+        |_| Ok(()),
+        || {
+            let Some(reason) = streams::take_last_denial() else {
+                return Ok(());
+            };
+            // SAFETY: executor globals are live during a request; `This` of
+            // a method frame is the SoapClient object. The property writes
+            // allocate, so they may bail out: under `engine`.
+            engine(|| unsafe {
+                let eg = ext_php_rs_executor_globals();
+                annotate((*eg).exception, &reason);
+                let this = &(*ex).This;
+                if let Some(client) = this.object() {
+                    let client_ptr = std::ptr::from_ref(client).cast_mut();
+                    let mut rv_fault: zval = std::mem::zeroed();
+                    let fault = zend_read_property(
+                        (*client_ptr).ce,
+                        client_ptr,
+                        c"__soap_fault".as_ptr(),
+                        12,
+                        true,
+                        &mut rv_fault,
+                    );
+                    if let Some(fault) = fault.as_ref().and_then(Zval::object) {
+                        annotate(std::ptr::from_ref(fault).cast_mut(), &reason);
+                    }
+                }
+            })
+        },
+    );
 }

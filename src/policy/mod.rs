@@ -2,10 +2,14 @@
 //! immutable tables built once.
 //!
 //! A [`Policy`] is built once from the php.ini [`Settings`]; [`Policy::decide`]
-//! answers "may this host be reached on this port over this transport?" with
-//! a [`Decision`]: the addresses to connect to (checked and pinned), or a
-//! [`Reason`] that carries a stable code, a message and an errno. Names are
-//! resolved through the caller's [`Resolver`], exactly once per decision.
+//! is the one decision for every [`Operation`] on a socket (create, pair,
+//! connect or send, bind, listen, accept, option, descriptor passing) made
+//! through any layer of PHP (the [`Caller`]). It answers with a
+//! [`Decision`]: allowed (for a connect, the addresses to connect to,
+//! checked and pinned), a mocked option value, or a [`Reason`] that carries
+//! a stable code, a message and an errno. Names are resolved through the
+//! caller's [`Resolver`], exactly once per decision; the dry run
+//! `sockguard_check()` asks the same function.
 //!
 //! The order of checks for one address is documented on
 //! [`Policy::check_addr`]. This module does not hook PHP, open sockets,
@@ -16,6 +20,8 @@ pub mod allowlist;
 pub mod embedded;
 pub mod google;
 mod index;
+mod operation;
+pub mod options;
 pub mod ranges;
 pub mod rules;
 pub mod target;
@@ -28,9 +34,14 @@ use std::sync::Arc;
 
 pub use embedded::{embedded_v4, Embedded, Embedding};
 pub use google::{GoogleRanges, RangesError};
+pub use operation::{Addrs, Caller, Decision, Kind, Operation, SOCKET_TYPE_FLAGS};
+pub use options::{Access, MockValue, SockOpt};
 pub use ranges::{RowKind, SpecialRange};
 pub use rules::{PortRange, Rule, RuleError, RuleSet, RuleTarget};
-pub use target::{parse_host, parse_host_port, parse_target, Host, Target, TargetError, Transport};
+pub use target::{
+    atoi_port, format_host, format_host_port, parse_host, parse_host_port, parse_target,
+    split_address_with_port, split_host_port, Host, Target, TargetError, Transport,
+};
 
 use rules::HostMatch;
 use target::escape_truncated;
@@ -224,6 +235,11 @@ pub enum Reason {
         /// What is wrong with it.
         error: String,
     },
+    /// sockguard could not decide (an internal failure), so it denies.
+    Internal {
+        /// What failed.
+        what: String,
+    },
 }
 
 impl Reason {
@@ -246,6 +262,7 @@ impl Reason {
             Reason::Rule { .. } => "rule",
             Reason::Target { .. } => "target",
             Reason::Config { .. } => "config",
+            Reason::Internal { .. } => "internal",
         }
     }
 
@@ -266,7 +283,8 @@ impl Reason {
             | Reason::Dns { .. }
             | Reason::Rule { .. }
             | Reason::Target { .. }
-            | Reason::Config { .. } => libc::EACCES,
+            | Reason::Config { .. }
+            | Reason::Internal { .. } => libc::EACCES,
         }
     }
 
@@ -329,45 +347,14 @@ impl fmt::Display for Reason {
                 escape_truncated(input, TARGET_QUOTE_MAX)
             ),
             Reason::Config { setting, error } => write!(f, "invalid {setting}: {error}"),
+            Reason::Internal { what } => write!(f, "internal error ({what}); denied"),
         }
     }
 }
 
-/// The outcome of [`Policy::decide`].
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Decision {
-    /// Allowed: connect to these checked addresses (in resolver order; empty
-    /// for unix paths). Connecting to anything else would bypass the check.
-    Allow {
-        /// The checked addresses.
-        addrs: Vec<IpAddr>,
-    },
-    /// Denied.
-    Deny(Reason),
-}
-
-impl Decision {
-    /// Whether the decision allows.
-    #[must_use]
-    pub fn is_allowed(&self) -> bool {
-        match self {
-            Decision::Allow { .. } => true,
-            Decision::Deny(_) => false,
-        }
-    }
-
-    /// The reason, if denied.
-    #[must_use]
-    pub fn reason(&self) -> Option<&Reason> {
-        match self {
-            Decision::Allow { .. } => None,
-            Decision::Deny(r) => Some(r),
-        }
-    }
-}
-
-/// Raw settings as strings from php.ini (the hook side fills this).
-#[derive(Debug, Clone, Default)]
+/// The settings a policy is built from (the configuration fills this from
+/// php.ini and the system).
+#[derive(Debug, Clone)]
 pub struct Settings {
     /// `sockguard.allow`: operator allow rules.
     pub allow: String,
@@ -375,6 +362,28 @@ pub struct Settings {
     pub deny: String,
     /// Contents of `sockguard.ranges_file`; `None` uses the embedded snapshot.
     pub ranges_json: Option<String>,
+    /// `sockguard.paid_app`: whether the Sockets API is available.
+    pub paid_app: bool,
+    /// `sockguard.passthrough_options`: socket options handed to the OS.
+    pub passthrough: Vec<SockOpt>,
+    /// The system resolver's nameservers (`/etc/resolv.conf`), which
+    /// libraries may query on port 53.
+    pub nameservers: Vec<IpAddr>,
+}
+
+impl Default for Settings {
+    /// The production defaults: no operator rules, the embedded ranges, a
+    /// paid app, no pass-through options, no nameservers.
+    fn default() -> Self {
+        Settings {
+            allow: String::new(),
+            deny: String::new(),
+            ranges_json: None,
+            paid_app: true,
+            passthrough: Vec::new(),
+            nameservers: Vec::new(),
+        }
+    }
 }
 
 /// The effective policy, for phpinfo.
@@ -401,6 +410,12 @@ pub struct PolicyInfo {
     /// Number of IPv6 special-purpose blocks (including the "reserved"
     /// blocks outside `2000::/3`).
     pub special_blocks_v6: usize,
+    /// Whether the Sockets API is available (`sockguard.paid_app`).
+    pub paid_app: bool,
+    /// The socket options handed to the OS.
+    pub passthrough: Vec<String>,
+    /// The nameservers libraries may query on port 53.
+    pub nameservers: Vec<String>,
 }
 
 /// The policy built from the settings. Cheap to clone (the ranges are shared).
@@ -410,6 +425,9 @@ pub struct Policy {
     deny: RuleSet,
     google: Arc<GoogleRanges>,
     ranges_from_file: bool,
+    paid_app: bool,
+    passthrough: Vec<SockOpt>,
+    nameservers: Vec<IpAddr>,
 }
 
 /// An IPv4-mapped IPv6 address as its IPv4 address; anything else unchanged.
@@ -466,7 +484,9 @@ impl Policy {
     ///
     /// # Errors
     /// [`Reason::Config`] naming the setting when a rule or the ranges file
-    /// is invalid; the caller then denies everything with that reason.
+    /// is invalid, or the ranges file has no prefixes (it would silently
+    /// unblock every Google range); the caller then denies everything with
+    /// that reason.
     pub fn new(settings: &Settings) -> Result<Policy, Reason> {
         let allow = RuleSet::parse(&settings.allow).map_err(|e| config_error(SETTING_ALLOW, &e))?;
         let deny = RuleSet::parse(&settings.deny).map_err(|e| config_error(SETTING_DENY, &e))?;
@@ -475,16 +495,145 @@ impl Policy {
             None => GoogleRanges::embedded(),
         }
         .map_err(|e| config_error(SETTING_RANGES_FILE, &e))?;
+        if google.counts() == (0, 0) {
+            return Err(config_error(
+                SETTING_RANGES_FILE,
+                &"the file lists no prefixes, so no Google range would be blocked",
+            ));
+        }
         Ok(Policy {
             allow,
             deny,
             google,
             ranges_from_file: settings.ranges_json.is_some(),
+            paid_app: settings.paid_app,
+            passthrough: settings.passthrough.clone(),
+            nameservers: settings
+                .nameservers
+                .iter()
+                .copied()
+                .map(canonical)
+                .collect(),
         })
     }
 
-    /// Decision for connecting (or sending) to `host` on `port` over
-    /// `transport`.
+    /// The one decision: may `caller` perform `op`?
+    ///
+    /// In order:
+    /// - The Sockets API of an app that is not paid: [`Reason::NotPaid`],
+    ///   whatever the operation.
+    /// - Create: TCP and UDP sockets; unix sockets too, except through the
+    ///   Sockets API (App Engine had none; a library's unix socket is
+    ///   judged when it connects, by the `unix:` rules). Everything else is
+    ///   [`Reason::Transport`].
+    /// - Pair: a unix socket pair is a local channel that reaches nothing
+    ///   outside the process: allowed on every API; other families are
+    ///   [`Reason::Transport`].
+    /// - Connect (or send to an address): the socket's transport, then
+    ///   [`Policy::check_addr`] for every address (names resolved once),
+    ///   or the `unix:`/`udg:` rules for a path. A library may also reach
+    ///   the system's nameservers on port 53.
+    /// - Bind: the wildcard address with port 0 only (a no-op)
+    ///   [`Reason::Bind`] otherwise.
+    /// - Listen and accept: [`Reason::Listen`].
+    /// - Bind, listen and accept by a library outside a request: allowed
+    ///   (the server's own sockets: php-fpm, Apache, `php -S`).
+    /// - Option: App Engine's table ([`options`]): pass-through, a mocked
+    ///   value, or [`Reason::Option`].
+    /// - Passing descriptors: [`Reason::ForeignSocket`].
+    pub fn decide(&self, op: &Operation<'_>, caller: Caller, resolver: &dyn Resolver) -> Decision {
+        if caller == Caller::SocketsApi && !self.paid_app {
+            return Decision::Deny(Reason::NotPaid);
+        }
+        let server_outside_request = caller == Caller::Library { serving: false };
+        match *op {
+            Operation::Create(kind) => match (kind.transport(), caller) {
+                (Err(reason), _) => Decision::Deny(reason),
+                (Ok(Transport::Tcp | Transport::Udp), _) => Decision::Allow(Addrs::none()),
+                (Ok(t @ (Transport::Unix | Transport::Udg)), Caller::SocketsApi) => {
+                    Decision::Deny(Reason::Transport {
+                        name: t.name().to_owned(),
+                    })
+                }
+                (Ok(Transport::Unix | Transport::Udg), Caller::Client | Caller::Library { .. }) => {
+                    Decision::Allow(Addrs::none())
+                }
+                (Ok(Transport::Raw), _) => Decision::Deny(Reason::Transport {
+                    name: Transport::Raw.name().to_owned(),
+                }),
+            },
+            Operation::Pair(kind) => match kind.transport() {
+                Ok(Transport::Unix | Transport::Udg) => Decision::Allow(Addrs::none()),
+                Ok(Transport::Tcp | Transport::Udp | Transport::Raw) => {
+                    Decision::Deny(Reason::Transport {
+                        name: "socket pair".to_owned(),
+                    })
+                }
+                Err(reason) => Decision::Deny(reason),
+            },
+            Operation::Connect { host, port, kind } => match kind.transport() {
+                Ok(transport) => match (
+                    self.decide_connect(host, port, transport, caller, resolver),
+                    host,
+                    kind,
+                ) {
+                    // An IPv4 socket can only be pinned to an IPv4 address.
+                    (
+                        Decision::Allow(addrs),
+                        Host::Name(name),
+                        Kind::Socket {
+                            family: libc::AF_INET,
+                            ..
+                        },
+                    ) => {
+                        let v4: Vec<IpAddr> = addrs
+                            .as_slice()
+                            .iter()
+                            .copied()
+                            .filter(IpAddr::is_ipv4)
+                            .collect();
+                        if v4.is_empty() {
+                            Decision::Deny(Reason::Dns {
+                                host: name.clone(),
+                                error: ResolveError::NotFound {
+                                    name: format!("{name} (no IPv4 address)"),
+                                },
+                            })
+                        } else {
+                            Decision::Allow(Addrs::from(v4))
+                        }
+                    }
+                    (decision, _, _) => decision,
+                },
+                Err(reason) => Decision::Deny(reason),
+            },
+            Operation::Bind { .. } | Operation::Listen | Operation::Accept
+                if server_outside_request =>
+            {
+                Decision::Allow(Addrs::none())
+            }
+            Operation::Bind { host, port } => match host {
+                Host::Ip(ip) if ip.is_unspecified() && port == 0 => Decision::Allow(Addrs::none()),
+                Host::Ip(_) | Host::Name(_) | Host::Path(_) => Decision::Deny(Reason::Bind {
+                    addr: host.to_string(),
+                    port,
+                }),
+            },
+            Operation::Listen | Operation::Accept => Decision::Deny(Reason::Listen),
+            Operation::Option { option, access } => {
+                match options::classify(option, access, &self.passthrough) {
+                    options::Handling::Os => Decision::Allow(Addrs::none()),
+                    options::Handling::Mock(value) => Decision::Mock(value),
+                    options::Handling::Refuse => Decision::Deny(Reason::Option {
+                        name: option.to_string(),
+                    }),
+                }
+            }
+            Operation::PassDescriptors => Decision::Deny(Reason::ForeignSocket),
+        }
+    }
+
+    /// Connecting (or sending) to `host` on `port` over `transport`.
     ///
     /// - Raw: always [`Reason::Transport`].
     /// - Unix/udg: allowed (with no addresses) only if a `unix:/path` (or
@@ -495,11 +644,12 @@ impl Policy {
     ///   empty answer is [`Reason::Dns`]); every address is checked and the
     ///   first denial denies; otherwise the addresses are returned, in the
     ///   resolver's order, to be connected to (pinned).
-    pub fn decide(
+    fn decide_connect(
         &self,
         host: &Host,
         port: u16,
         transport: Transport,
+        caller: Caller,
         resolver: &dyn Resolver,
     ) -> Decision {
         match transport {
@@ -512,8 +662,8 @@ impl Policy {
             Transport::Tcp | Transport::Udp => {}
         }
         match host {
-            Host::Ip(addr) => match self.check_addr(*addr, port, transport, resolver) {
-                Ok(()) => Decision::Allow { addrs: vec![*addr] },
+            Host::Ip(addr) => match self.check_addr_for(*addr, port, transport, caller, resolver) {
+                Ok(()) => Decision::Allow(Addrs::from(*addr)),
                 Err(r) => Decision::Deny(r),
             },
             Host::Name(name) => {
@@ -533,11 +683,11 @@ impl Policy {
                     }
                 };
                 for &addr in &addrs {
-                    if let Err(r) = self.check_addr(addr, port, transport, resolver) {
+                    if let Err(r) = self.check_addr_for(addr, port, transport, caller, resolver) {
                         return Decision::Deny(r);
                     }
                 }
-                Decision::Allow { addrs }
+                Decision::Allow(Addrs::from(addrs))
             }
             Host::Path(path) => Decision::Deny(Reason::Target {
                 input: path.chars().take(TARGET_QUOTE_MAX + 1).collect(),
@@ -562,7 +712,7 @@ impl Policy {
             });
         }
         if self.allow.match_path(transport, path).is_some() {
-            return Decision::Allow { addrs: Vec::new() };
+            return Decision::Allow(Addrs::none());
         }
         denied()
     }
@@ -580,7 +730,8 @@ impl Policy {
     ///    embeds (for Teredo, the client) → allowed.
     /// 3. Port 25 → [`Reason::Port25`].
     /// 4. The built-in allowlist (an IPv4-mapped address counts as its IPv4
-    ///    address) → allowed.
+    ///    address) → allowed. For a library (the floor), also the system
+    ///    resolver's nameservers on port 53 → allowed.
     /// 5. Special-purpose blocks → [`Reason::BlockedRange`]. IPv4: the most
     ///    specific row. IPv6 containers (IPv4-mapped, IPv4-compatible,
     ///    NAT64 /96 and /48): the embedded IPv4 address's verdict, steps 5
@@ -593,11 +744,24 @@ impl Policy {
     ///
     /// # Errors
     /// The [`Reason`] for the first check that denies.
-    pub fn check_addr(
+    #[cfg(test)]
+    fn check_addr(
         &self,
         addr: IpAddr,
         port: u16,
         transport: Transport,
+        resolver: &dyn Resolver,
+    ) -> Result<(), Reason> {
+        self.check_addr_for(addr, port, transport, Caller::Client, resolver)
+    }
+
+    /// [`Policy::check_addr`] for `caller`.
+    fn check_addr_for(
+        &self,
+        addr: IpAddr,
+        port: u16,
+        transport: Transport,
+        caller: Caller,
         resolver: &dyn Resolver,
     ) -> Result<(), Reason> {
         match transport {
@@ -655,8 +819,14 @@ impl Policy {
             return Err(Reason::Port25);
         }
 
-        // 4. Built-in allowlist.
+        // 4. Built-in allowlist, and the system's nameservers for libraries.
         if allowlist::allows(addr, port, transport, resolver) {
+            return Ok(());
+        }
+        if port == allowlist::DNS_PORT
+            && matches!(caller, Caller::Library { .. })
+            && self.nameservers.contains(&canonical(addr))
+        {
             return Ok(());
         }
 
@@ -732,6 +902,9 @@ impl Policy {
             google_prefixes_v6,
             special_blocks_v4,
             special_blocks_v6,
+            paid_app: self.paid_app,
+            passthrough: self.passthrough.iter().map(ToString::to_string).collect(),
+            nameservers: self.nameservers.iter().map(ToString::to_string).collect(),
         }
     }
 }
@@ -767,11 +940,24 @@ mod tests {
     fn policy() -> Policy {
         Policy::new(&Settings::default()).unwrap()
     }
+
+    impl Policy {
+        /// A connect by PHP's own clients, as most tests ask.
+        fn connect(
+            &self,
+            host: &Host,
+            port: u16,
+            transport: Transport,
+            resolver: &dyn Resolver,
+        ) -> Decision {
+            self.decide_connect(host, port, transport, Caller::Client, resolver)
+        }
+    }
     fn with_rules(allow: &str, deny: &str) -> Policy {
         Policy::new(&Settings {
             allow: allow.into(),
             deny: deny.into(),
-            ranges_json: None,
+            ..Settings::default()
         })
         .unwrap()
     }
@@ -1420,7 +1606,7 @@ mod tests {
     fn allowlisted_host_via_decide() {
         let p = policy();
         let r = gmail();
-        let d = p.decide(
+        let d = p.connect(
             &Host::Name("smtp.gmail.com".into()),
             465,
             Transport::Tcp,
@@ -1428,12 +1614,13 @@ mod tests {
         );
         assert_eq!(
             d,
-            Decision::Allow {
-                addrs: vec![a("142.250.1.108"), a("2607:f8b0:4023:c0b::6c")]
-            }
+            Decision::Allow(Addrs::from(vec![
+                a("142.250.1.108"),
+                a("2607:f8b0:4023:c0b::6c")
+            ]))
         );
         // On a port that is not its entry's, the same name is a Google range.
-        let d = p.decide(
+        let d = p.connect(
             &Host::Name("smtp.gmail.com".into()),
             443,
             Transport::Tcp,
@@ -1450,7 +1637,7 @@ mod tests {
         let p = policy();
         let r = FixedResolver::new();
         for port in [80, 443, 53, 8080] {
-            let _ = p.decide(&Host::Ip(a("1.2.3.4")), port, Transport::Tcp, &r);
+            let _ = p.connect(&Host::Ip(a("1.2.3.4")), port, Transport::Tcp, &r);
         }
         assert_eq!(r.calls(), 0);
     }
@@ -1641,9 +1828,7 @@ mod tests {
         let table: Vec<(Host, Decision)> = vec![
             (
                 name("public.test"),
-                Decision::Allow {
-                    addrs: vec![a("1.2.3.4"), a("2606:4700::1")],
-                },
+                Decision::Allow(Addrs::from(vec![a("1.2.3.4"), a("2606:4700::1")])),
             ),
             (
                 name("mixed.test"),
@@ -1680,7 +1865,7 @@ mod tests {
         ];
         for (host, want) in table {
             let before = r.calls();
-            assert_eq!(p.decide(&host, 443, Transport::Tcp, &r), want, "{host}");
+            assert_eq!(p.connect(&host, 443, Transport::Tcp, &r), want, "{host}");
             assert_eq!(r.calls() - before, 1, "{host} resolved once");
         }
     }
@@ -1695,7 +1880,7 @@ mod tests {
             }
         };
         assert!(p
-            .decide(&Host::Name("x.test".into()), 443, Transport::Tcp, &r)
+            .connect(&Host::Name("x.test".into()), 443, Transport::Tcp, &r)
             .is_allowed());
     }
 
@@ -1715,7 +1900,7 @@ mod tests {
             (
                 path("/run/mysqld/mysqld.sock"),
                 Transport::Unix,
-                Decision::Allow { addrs: vec![] },
+                Decision::Allow(Addrs::from(vec![])),
             ),
             (
                 path("/run/mysqld/mysqld.sock"),
@@ -1725,7 +1910,7 @@ mod tests {
             (
                 path("/run/log.sock"),
                 Transport::Udg,
-                Decision::Allow { addrs: vec![] },
+                Decision::Allow(Addrs::from(vec![])),
             ),
             (path("/run/other.sock"), Transport::Unix, transport("unix")),
             (
@@ -1748,16 +1933,14 @@ mod tests {
             (
                 Host::Ip(a("1.2.3.4")),
                 Transport::Udp,
-                Decision::Allow {
-                    addrs: vec![a("1.2.3.4")],
-                },
+                Decision::Allow(Addrs::from(vec![a("1.2.3.4")])),
             ),
         ];
         for (host, t, want) in table {
-            assert_eq!(p.decide(&host, 80, t, &r), want, "{host}/{t}");
+            assert_eq!(p.connect(&host, 80, t, &r), want, "{host}/{t}");
         }
         assert!(policy()
-            .decide(&path("/run/mysqld/mysqld.sock"), 0, Transport::Unix, &r)
+            .connect(&path("/run/mysqld/mysqld.sock"), 0, Transport::Unix, &r)
             .reason()
             .is_some());
         for t in [Transport::Unix, Transport::Udg, Transport::Raw] {
@@ -1879,7 +2062,7 @@ mod tests {
         ];
         for &(input, want) in table {
             let t = parse_target(input).unwrap();
-            let d = p.decide(&t.host, t.port.unwrap(), t.transport, &r);
+            let d = p.connect(&t.host, t.port.unwrap(), t.transport, &r);
             assert_eq!(d.is_allowed(), want, "{input}: {d:?}");
         }
     }
@@ -1957,7 +2140,7 @@ mod tests {
                 ),
             };
             let t = parse_target(&target).unwrap();
-            let d = p.decide(&t.host, t.port.unwrap(), t.transport, &FixedResolver::new());
+            let d = p.connect(&t.host, t.port.unwrap(), t.transport, &FixedResolver::new());
             prop_assert!(!d.is_allowed(), "{} -> {:?}", target, d);
         }
 
@@ -1970,7 +2153,7 @@ mod tests {
             let r = &ranges::SPECIAL_V6[row];
             prop_assume!(r.kind == RowKind::Block);
             let addr = addr_in(&r.prefix, offset);
-            let d = policy().decide(&Host::Ip(addr), port, Transport::Tcp, &FixedResolver::new());
+            let d = policy().connect(&Host::Ip(addr), port, Transport::Tcp, &FixedResolver::new());
             prop_assert!(!d.is_allowed(), "{} -> {:?}", addr, d);
         }
 
@@ -1979,9 +2162,9 @@ mod tests {
             let p = policy();
             let r = FixedResolver::new();
             let t = if udp { Transport::Udp } else { Transport::Tcp };
-            let d = p.decide(&Host::Ip(addr), port, t, &r);
+            let d = p.connect(&Host::Ip(addr), port, t, &r);
             match p.check_addr(addr, port, t, &r) {
-                Ok(()) => prop_assert_eq!(d, Decision::Allow { addrs: vec![addr] }),
+                Ok(()) => prop_assert_eq!(d, Decision::Allow(Addrs::from(vec![addr]))),
                 Err(reason) => prop_assert_eq!(d, Decision::Deny(reason)),
             }
         }
@@ -1990,7 +2173,7 @@ mod tests {
         fn any_target_string_never_panics(s in ".{0,64}", port in any::<u16>()) {
             let p = policy();
             if let Ok(t) = parse_target(&s) {
-                let _ = p.decide(&t.host, t.port.unwrap_or(port), t.transport, &FixedResolver::new());
+                let _ = p.connect(&t.host, t.port.unwrap_or(port), t.transport, &FixedResolver::new());
             }
         }
     }

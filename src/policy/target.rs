@@ -232,6 +232,61 @@ pub fn parse_target(s: &str) -> Result<Target, TargetError> {
     })
 }
 
+/// An address as C code takes it in a host string: `1.2.3.4`, `2001:db8::1`,
+/// `fe80::1%eth0` (the zone only on IPv6).
+#[must_use]
+pub fn format_host(addr: IpAddr, zone: Option<&str>) -> String {
+    match (addr, zone) {
+        (IpAddr::V6(v6), Some(z)) => format!("{v6}%{z}"),
+        (addr, _) => addr.to_string(),
+    }
+}
+
+/// An address and port as PHP's stream transports take them:
+/// `1.2.3.4:80`, `[2001:db8::1]:80`, `[fe80::1%eth0]:80`. This is what a
+/// connect is pinned to in place of the name the app gave.
+#[must_use]
+pub fn format_host_port(addr: IpAddr, zone: Option<&str>, port: u16) -> String {
+    match addr {
+        IpAddr::V4(v4) => format!("{v4}:{port}"),
+        IpAddr::V6(_) => format!("[{}]:{port}", format_host(addr, zone)),
+    }
+}
+
+/// A port as PHP reads it with `atoi` (stream_socket_sendto targets, the
+/// `bindto` context option) and stores it in a `short` sent with `htons`:
+/// leading whitespace and a sign are taken, digits up to the first
+/// non-digit, and the value wraps to 16 bits.
+#[must_use]
+pub fn atoi_port(text: &str) -> u16 {
+    let t = text.trim_start();
+    let (neg, digits) = match t.as_bytes().first() {
+        Some(b'-') => (true, &t[1..]),
+        Some(b'+') => (false, &t[1..]),
+        _ => (false, t),
+    };
+    let mut n: i64 = 0;
+    for b in digits.bytes().take_while(u8::is_ascii_digit) {
+        n = (n * 10 + i64::from(b - b'0')) % (1 << 32);
+    }
+    let n = if neg { -n } else { n };
+    (n as i32 as i16) as u16
+}
+
+/// Splits an address the way `php_network_parse_network_address_with_port`
+/// does (stream_socket_sendto's `$address`): `[v6]:port` or `host:port` at
+/// the first colon, the port read with [`atoi_port`]; `None` where PHP
+/// fails to parse it.
+#[must_use]
+pub fn split_address_with_port(s: &str) -> Option<(&str, u16)> {
+    if let Some(rest) = s.strip_prefix('[') {
+        let (host, after) = rest.split_once(']')?;
+        return Some((host, atoi_port(after.strip_prefix(':')?)));
+    }
+    let (host, port) = s.split_once(':')?;
+    Some((host, atoi_port(port)))
+}
+
 /// Parses the `host:port` part of a TCP/UDP target (what a transport
 /// receives once `scheme://` is split off): the host, its IPv6 zone, and
 /// the port if one was given.
@@ -260,8 +315,14 @@ fn split_scheme(s: &str) -> (Option<&str>, &str) {
     }
 }
 
-/// Splits `host:port` / `[host]:port` as `parse_ip_address_ex` does.
-fn split_host_port(s: &str) -> Result<(&str, Option<&str>), TargetError> {
+/// Splits `host:port` / `[host]:port` as `parse_ip_address_ex` does: the
+/// host (without brackets) and the port text, if any. Every stream target,
+/// `bindto` and `stream_socket_sendto` address is split here.
+///
+/// # Errors
+/// [`TargetError::EmptyHost`], [`TargetError::MissingPort`] (a trailing
+/// colon), [`TargetError::UnclosedBracket`], [`TargetError::AfterBracket`].
+pub fn split_host_port(s: &str) -> Result<(&str, Option<&str>), TargetError> {
     let b = s.as_bytes();
     if b.is_empty() {
         return Err(TargetError::EmptyHost);
@@ -1267,5 +1328,63 @@ mod tests {
         fn inet_pton6_port_agrees_with_libc(s in "[0-9a-fA-F:.]{0,45}") {
             prop_assert_eq!(super::inet_pton6(s.as_bytes()), libc_pton6(&s), "{:?}", s);
         }
+    }
+
+    #[test]
+    fn pinned_addresses_are_spelled_for_the_transports() {
+        let v4: IpAddr = "93.184.216.34".parse().unwrap();
+        let v6: IpAddr = "fe80::1".parse().unwrap();
+        assert_eq!(format_host_port(v4, None, 80), "93.184.216.34:80");
+        assert_eq!(format_host_port(v4, Some("eth0"), 80), "93.184.216.34:80");
+        assert_eq!(format_host_port(v6, None, 443), "[fe80::1]:443");
+        assert_eq!(
+            format_host_port(v6, Some("eth0"), 443),
+            "[fe80::1%eth0]:443"
+        );
+        assert_eq!(format_host(v6, Some("2")), "fe80::1%2");
+        assert_eq!(format_host(v4, None), "93.184.216.34");
+    }
+
+    #[test]
+    fn atoi_ports_wrap_like_a_short() {
+        for (text, want) in [
+            ("53", 53),
+            (" 53", 53),
+            ("+53", 53),
+            ("53abc", 53),
+            ("65561", 25),
+            ("-1", 65_535),
+            ("", 0),
+            ("x", 0),
+            ("4294967321", 25),
+        ] {
+            assert_eq!(atoi_port(text), want, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn host_and_port_split_at_the_first_colon_or_the_bracket() {
+        assert_eq!(split_host_port("0.0.0.0:0"), Ok(("0.0.0.0", Some("0"))));
+        assert_eq!(split_host_port("[::]:8080"), Ok(("::", Some("8080"))));
+        assert_eq!(split_host_port("127.0.0.1"), Ok(("127.0.0.1", None)));
+        assert_eq!(split_host_port(":0"), Ok(("", Some("0"))));
+        assert_eq!(split_host_port("[::1]"), Ok(("::1", None)));
+        assert_eq!(split_host_port("[::1]53"), Err(TargetError::AfterBracket));
+        assert_eq!(split_host_port("host:"), Err(TargetError::MissingPort));
+    }
+
+    #[test]
+    fn sendto_addresses_split_like_php() {
+        assert_eq!(
+            split_address_with_port("10.0.0.1:53"),
+            Some(("10.0.0.1", 53))
+        );
+        assert_eq!(split_address_with_port("[::1]:53"), Some(("::1", 53)));
+        assert_eq!(split_address_with_port("host:65561"), Some(("host", 25)));
+        assert_eq!(split_address_with_port("host:-1"), Some(("host", 65535)));
+        assert_eq!(split_address_with_port("host:53abc"), Some(("host", 53)));
+        assert_eq!(split_address_with_port("host:"), Some(("host", 0)));
+        assert_eq!(split_address_with_port("nohost"), None);
+        assert_eq!(split_address_with_port("[::1]53"), None);
     }
 }

@@ -2,7 +2,8 @@
 //! options answer with fixed values and ignore writes, SO_ERROR reads pass
 //! through, and every other option is refused unless the operator lists it in
 //! `sockguard.passthrough_options`. Pure data and lookups; the Zend side is
-//! `hooks::options`.
+//! `hooks::sockets::options`. [`super::Policy::decide`] applies it to
+//! [`super::Operation::Option`].
 
 use std::fmt;
 

@@ -18,14 +18,14 @@
 
 use std::{
     cell::RefCell,
-    panic::catch_unwind,
     ptr,
     sync::atomic::{AtomicUsize, Ordering},
 };
 
 use ext_php_rs::ffi::{zend_class_entry, zend_object};
 
-use super::php::{Socket, SOCKETS};
+use super::{Socket, SOCKETS};
+use crate::hooks::entry::entry;
 
 /// Handles beyond this are not cached (they ask the kernel).
 const MAX_HANDLES: usize = 1 << 16;
@@ -63,7 +63,7 @@ pub fn record(socket: Socket, sotype: i32) {
 
 /// The recorded type of `socket`, if it is known for its descriptor.
 pub fn known(socket: Socket) -> Option<i32> {
-    if socket.has_stream() {
+    if socket.has_stream() || DISABLED.load(Ordering::Relaxed) {
         return None;
     }
     let handle = usize::try_from(socket.handle()).ok()?;
@@ -87,6 +87,9 @@ fn clear(handle: u32) {
     });
 }
 
+/// Set when an entry could not be cleared: nothing is answered from here.
+static DISABLED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
 /// ext/sockets' own `create_object` for Socket, wrapped by [`install`].
 static ORIGINAL: AtomicUsize = AtomicUsize::new(0);
 
@@ -104,7 +107,19 @@ unsafe extern "C" fn create_socket_object(ce: *mut zend_class_entry) -> *mut zen
     let object = unsafe { original(ce) };
     // SAFETY: the original returns a new, initialised object.
     if let Some(handle) = unsafe { object.as_ref() }.map(|o| o.handle) {
-        let _ = catch_unwind(|| clear(handle));
+        // An entry that could not be cleared might describe this object:
+        // stop answering from the table altogether (the kernel is asked).
+        entry(
+            "Socket::create_object",
+            |_| {
+                DISABLED.store(true, Ordering::Relaxed);
+                Ok(())
+            },
+            || {
+                clear(handle);
+                Ok(())
+            },
+        );
     }
     object
 }

@@ -4,8 +4,12 @@
 
 use ext_php_rs::{flags::DataType, types::Zval};
 
-use super::{php::Socket, Action};
-use crate::{policy::Reason, runtime};
+use super::Socket;
+use crate::hooks::verdict::{self, Action};
+use crate::{
+    policy::{Caller, Operation, Reason},
+    runtime,
+};
 
 /// A zval read as an integer the way ext/sockets' conversions accept one.
 fn loose_long(zv: &Zval) -> Option<i64> {
@@ -37,22 +41,29 @@ fn passes_descriptors(control: &Zval) -> bool {
 /// Decides a socket_sendmsg call; on allow, a destination name is replaced
 /// in `message` by the checked address.
 pub fn check(socket: Socket, message: &mut Zval) -> Action {
+    const MSG: &str = "Error in sendmsg";
     let config = runtime::current();
     let deny = |reason: Reason, target: &str| {
-        super::sockets::act(
-            &config,
-            || target.into(),
-            Some(socket),
-            "Error in sendmsg",
-            Err(reason),
-            |_| Action::Original,
-        )
+        let outcome = verdict::refuse(&config, reason, || target.into());
+        Action::for_socket(outcome, Some(socket), MSG, || target.to_owned())
+            .err()
+            .unwrap_or(Action::Original)
     };
     let Some(msg) = message.array() else {
         return Action::Original;
     };
     if msg.get("control").is_some_and(passes_descriptors) {
-        return deny(Reason::ForeignSocket, "SCM_RIGHTS");
+        let outcome = verdict::decide(
+            &config,
+            &Operation::PassDescriptors,
+            Caller::SocketsApi,
+            || "SCM_RIGHTS".into(),
+        );
+        if let Err(action) =
+            Action::for_socket(outcome, Some(socket), MSG, || "SCM_RIGHTS".to_owned())
+        {
+            return action;
+        }
     }
     let Some(name) = msg.get("name").filter(|n| !n.is_null()) else {
         return Action::Original; // connected socket: checked at connect
@@ -96,12 +107,12 @@ pub fn check(socket: Socket, message: &mut Zval) -> Action {
             _ => return Action::Original, // PHP rejects it: out of range
         },
     };
-    let pinned = match super::sockets::check_socket_destination(
+    let pinned = match super::connect::check_destination(
         socket,
         family,
         address.as_bytes(),
         Some(port),
-        "Error in sendmsg",
+        MSG,
     ) {
         Ok(pinned) => pinned,
         Err(action) => return action,
@@ -121,4 +132,49 @@ pub fn check(socket: Socket, message: &mut Zval) -> Action {
         message.set_hashtable(new_msg);
     }
     Action::Original
+}
+
+/// socket_sendmsg(Socket $socket, array $message, int $flags = 0)
+pub unsafe extern "C" fn socket_sendmsg(ex: *mut ext_php_rs::zend::ExecuteData, rv: *mut Zval) {
+    use crate::hooks::{
+        args::{num_args, parsed},
+        ffi::zend_parse_parameters,
+        originals::{call_original, Hook},
+        verdict::handler,
+    };
+    const HOOK: Hook = Hook::SocketSendmsg;
+    if super::step_aside() {
+        // SAFETY: forwarded.
+        return unsafe { call_original(HOOK, ex, rv) };
+    }
+    let mut zsock: *mut ext_php_rs::ffi::zval = std::ptr::null_mut();
+    let mut message: *mut ext_php_rs::ffi::zval = std::ptr::null_mut();
+    let mut flags: ext_php_rs::ffi::zend_long = 0;
+    // SAFETY: "Oa|l" takes zval**, ce, zval**, zend_long*.
+    let ok = parsed(unsafe {
+        zend_parse_parameters(
+            num_args(ex),
+            c"Oa|l".as_ptr(),
+            &mut zsock,
+            super::socket_ce(),
+            &mut message,
+            &mut flags,
+        )
+    });
+    if !ok {
+        return;
+    }
+    // SAFETY: forwarded.
+    unsafe {
+        handler(HOOK, ex, rv, || {
+            let Some(socket) = Socket::open_from(zsock) else {
+                return Ok(Action::Original);
+            };
+            // SAFETY: ZPP "a" stored a pointer to the live array argument.
+            let Some(message) = message.as_mut() else {
+                return Ok(Action::Original);
+            };
+            Ok(check(socket, message))
+        });
+    }
 }

@@ -1,6 +1,6 @@
 //! socket_get_option / socket_set_option (and the socket_getopt /
 //! socket_setopt aliases) under the App Engine option rules of
-//! [`crate::sockopts`]: mocked options answer from the table, SO_ERROR reads
+//! [`crate::policy::options`]: mocked options answer from the table, SO_ERROR reads
 //! and operator pass-through options reach the OS, the rest is refused the
 //! way a refused setsockopt fails in ext/sockets.
 
@@ -13,19 +13,17 @@ use ext_php_rs::{
     zend::ExecuteData,
 };
 
-use super::{
+use super::{socket_ce, step_aside, Socket};
+use crate::hooks::{
+    args::{num_args, parsed},
     ffi::zend_parse_parameters,
-    functions::{call_original, Hook},
-    php::{Socket, SOCKETS},
-    run,
-    sockets::{num_args, open_socket, parsed, step_aside},
-    Action,
+    originals::{call_original, Hook},
+    verdict::{self, handler, Action},
 };
 use crate::{
-    config::{Mode, Outcome},
-    policy::Reason,
+    config::Outcome,
+    policy::{Access, Caller, MockValue, Operation, SockOpt},
     runtime,
-    sockopts::{classify, Access, Handling, MockValue, SockOpt},
 };
 
 /// Sets the PHP return value of a mocked read.
@@ -64,7 +62,7 @@ fn php_accepts_value(mock: MockValue, value: &Zval) -> bool {
 /// Decides one option call.
 fn decide(
     socket: Socket,
-    opt: SockOpt,
+    option: SockOpt,
     access: Access,
     value: Option<&Zval>,
     rv: *mut Zval,
@@ -77,12 +75,11 @@ fn decide(
         return reclaimed;
     }
     let config = runtime::current();
-    let handling = classify(opt, access, &config.passthrough);
-    match handling {
-        Handling::Os => Action::Original,
-        // Report mode is stock PHP plus a log: mocks are not denials.
-        Handling::Mock(_) if config.mode == Mode::Report => Action::Original,
-        Handling::Mock(mock) => {
+    let op = Operation::Option { option, access };
+    match verdict::decide(&config, &op, Caller::SocketsApi, || {
+        option.to_string().into()
+    }) {
+        Outcome::Mock(mock) => {
             if value.is_some_and(|v| !php_accepts_value(mock, v)) {
                 return Action::Original;
             }
@@ -95,23 +92,9 @@ fn decide(
             }
             Action::Done
         }
-        Handling::Refuse => match super::enforce(
-            &config,
-            Err(Reason::Option {
-                name: opt.to_string(),
-            }),
-            || opt.to_string().into(),
-        ) {
-            Outcome::Allow(_) => Action::Original,
-            Outcome::Deny(reason) => Action::SocketFail {
-                socket: Some(socket),
-                errno: libc::EACCES,
-                msg,
-                reason: reason.to_string(),
-            },
-            Outcome::Report(reason) => Action::Report {
-                line: super::report_line(&opt.to_string(), &reason),
-            },
+        outcome => match Action::for_socket(outcome, Some(socket), msg, || option.to_string()) {
+            Ok(_) => Action::Original,
+            Err(action) => action,
         },
     }
 }
@@ -152,7 +135,7 @@ unsafe fn option_call(hook: Hook, access: Access, ex: *mut ExecuteData, rv: *mut
             num_args(ex),
             spec.as_ptr(),
             &mut zsock,
-            SOCKETS.socket_ce(),
+            socket_ce(),
             &mut level,
             &mut option,
             &mut value,
@@ -163,13 +146,13 @@ unsafe fn option_call(hook: Hook, access: Access, ex: *mut ExecuteData, rv: *mut
     }
     // SAFETY: forwarded from the engine.
     unsafe {
-        run(hook, ex, rv, || {
-            let Some(socket) = open_socket(zsock) else {
-                return Action::Original;
+        handler(hook, ex, rv, || {
+            let Some(socket) = Socket::open_from(zsock) else {
+                return Ok(Action::Original);
             };
             // SAFETY: ZPP stored a pointer to the live argument (or none).
             let value = value.as_ref();
-            decide(socket, SockOpt { level, option }, access, value, rv)
+            Ok(decide(socket, SockOpt { level, option }, access, value, rv))
         });
     }
 }

@@ -1,64 +1,24 @@
-//! Thin wrappers over the Zend calls every hook makes: warnings, the error
-//! log, the ext/sockets object and its error slots. Each wrapper states what
-//! it needs from the engine; callers stay free of raw pointer work.
+//! ext/sockets' `Socket` object, its `AddressInfo` class and module
+//! globals, and failing a call the way ext/sockets' `PHP_SOCKET_ERROR`
+//! does. Found once at MINIT (ext/sockets may be absent).
 
 use std::{
-    ffi::c_int,
     ptr,
     sync::atomic::{AtomicPtr, Ordering},
 };
 
 use ext_php_rs::{
-    alloc::{efree, estrdup},
-    ffi::{php_error_docref, zend_class_entry, zend_object, E_WARNING},
+    ffi::{zend_class_entry, zend_object, zval},
     types::Zval,
 };
 
-use super::ffi::{php_log_err_with_severity, php_socket, zend_sockets_globals};
+use super::{
+    engine,
+    entry::Bailout,
+    ffi::{php_socket, zend_sockets_globals},
+};
 
-/// Replaces NUL bytes so a message survives the trip through a C string.
-fn c_safe(message: &str) -> Vec<u8> {
-    message.replace('\0', "\\0").into_bytes()
-}
-
-/// Emits `message` as an E_WARNING attributed to the running PHP function,
-/// the way `php_error_docref(NULL, E_WARNING, ...)` does in php-src.
-pub fn warning(message: &str) {
-    report(E_WARNING as c_int, message);
-}
-
-/// Emits `message` as an E_NOTICE, as xp_socket.c reports failed reads and
-/// writes of socket streams.
-pub fn notice(message: &str) {
-    report(ext_php_rs::ffi::E_NOTICE as c_int, message);
-}
-
-/// php_error_docref with one `%s`. The text is copied to the request heap
-/// first: if a user error handler bails out, the engine frees it and no
-/// Rust value is skipped.
-fn report(level: c_int, message: &str) {
-    let text = estrdup(c_safe(message));
-    // SAFETY: `text` is a NUL-terminated emalloc'd string and the format
-    // consumes exactly one `%s`.
-    unsafe {
-        php_error_docref(ptr::null(), level, c"%s".as_ptr(), text);
-        efree(text.cast());
-    }
-}
-
-/// Writes `message` to PHP's error log (error_log ini, or the SAPI's log).
-pub fn log(message: &str) {
-    let text = estrdup(c_safe(message));
-    // SAFETY: `text` is a NUL-terminated emalloc'd string; LOG_NOTICE is a
-    // valid syslog priority.
-    unsafe {
-        php_log_err_with_severity(text, libc::LOG_NOTICE);
-        efree(text.cast());
-    }
-}
-
-/// ext/sockets' `Socket` and `AddressInfo` classes and its module globals,
-/// found once at startup (ext/sockets may be absent).
+/// ext/sockets' `Socket` and `AddressInfo` classes and its module globals.
 pub struct SocketsExt {
     socket_ce: AtomicPtr<zend_class_entry>,
     address_info_ce: AtomicPtr<zend_class_entry>,
@@ -96,6 +56,11 @@ impl SocketsExt {
         self.address_info_ce.load(Ordering::Relaxed)
     }
 
+    /// Whether ext/sockets is loaded.
+    pub fn loaded(&self) -> bool {
+        !self.socket_ce().is_null()
+    }
+
     /// Sets what `socket_last_error()` (without argument) returns.
     pub fn set_last_error(&self, errno: i32) {
         let globals = self.globals.load(Ordering::Relaxed);
@@ -123,6 +88,15 @@ impl Socket {
         // php_socket with the zend_object embedded at `offset` (socket_from_obj).
         let sock = unsafe { ptr::from_ref(obj).cast::<u8>().sub(offset) as *mut php_socket };
         Some(Socket(sock))
+    }
+
+    /// The `Socket` a ZPP "O" filled in, if it is still open. A closed
+    /// socket goes to the original, which throws PHP's "has already been
+    /// closed" Error.
+    pub fn open_from(zv: *mut zval) -> Option<Socket> {
+        // SAFETY: ZPP "O" stored a pointer to the live argument zval.
+        let zv = unsafe { zv.as_ref()? };
+        Socket::from_zval(zv).filter(|s| s.fd() >= 0)
     }
 
     /// The descriptor, negative once the socket is closed.
@@ -160,52 +134,21 @@ impl Socket {
 /// Fails a call the way ext/sockets' PHP_SOCKET_ERROR does: sets the
 /// socket's error and `last_error`, then warns `"<msg> [13]: Permission
 /// denied (sockguard: <reason>)"`.
-pub fn socket_error(socket: Option<Socket>, msg: &str, errno: i32, reason: &str) {
+///
+/// # Errors
+/// [`Bailout`] if a user error handler bailed out.
+pub fn socket_error(
+    socket: Option<Socket>,
+    msg: &str,
+    errno: i32,
+    reason: &dyn std::fmt::Display,
+) -> Result<(), Bailout> {
     if let Some(s) = socket {
         s.set_error(errno);
     }
     SOCKETS.set_last_error(errno);
-    warning(&format!(
+    engine::warning(&format!(
         "{msg} [{errno}]: {} (sockguard: {reason})",
-        strerror(errno)
-    ));
-}
-
-/// The C library's text for `errno`, as sockets_strerror gives it.
-pub fn strerror(errno: i32) -> String {
-    std::io::Error::from_raw_os_error(errno)
-        .to_string()
-        .split(" (os error")
-        .next()
-        .unwrap_or_default()
-        .to_owned()
-}
-
-/// A C string from the engine, lossily as UTF-8 ("" for NULL).
-fn engine_str(p: *const std::ffi::c_char) -> String {
-    if p.is_null() {
-        return String::new();
-    }
-    // SAFETY: the engine returns NUL-terminated strings it keeps alive.
-    unsafe { std::ffi::CStr::from_ptr(p) }
-        .to_string_lossy()
-        .into_owned()
-}
-
-/// The PHP function running now (e.g. "fsockopen", "curl_exec").
-pub fn active_function() -> String {
-    // SAFETY: valid during a request; returns NULL outside one.
-    engine_str(unsafe { super::ffi::get_active_function_name() })
-}
-
-/// The script file and line being executed.
-pub fn executed_location() -> (String, u32) {
-    // SAFETY: valid during a request; the engine answers "[no active file]"
-    // and 0 outside one.
-    unsafe {
-        (
-            engine_str(super::ffi::zend_get_executed_filename()),
-            super::ffi::zend_get_executed_lineno(),
-        )
-    }
+        engine::strerror(errno)
+    ))
 }

@@ -1,0 +1,508 @@
+//! socket_connect, socket_sendto and socket_addrinfo_connect/_bind: the
+//! destination is a policy operation; an allowed host name is replaced by
+//! its checked address before ext/sockets resolves it.
+
+use std::{ffi::c_char, net::IpAddr, ptr};
+
+use ext_php_rs::{
+    ffi::{zend_long, zval},
+    types::Zval,
+    zend::ExecuteData,
+};
+
+use super::{socket_ce, step_aside, target_text, types, Socket, SOCKETS};
+use crate::hooks::{
+    args::{arg, c_string_part, num_args, parsed, set_string_arg, wire_port, zpp_bytes},
+    ffi::zend_parse_parameters,
+    originals::{call_original, Hook},
+    sockaddr::{self, Endpoint},
+    verdict::{self, handler, Action, Asked},
+};
+use crate::{
+    config::Config,
+    policy::{format_host, parse_host, Caller, Host, Kind, Operation, Reason},
+    runtime,
+};
+
+/// socket_connect's arguments when they already have exactly the types
+/// "Os|l!" takes: a Socket, a string, and an int, null or nothing. ZPP would
+/// neither coerce nor warn about such arguments, so they are read as they
+/// are and the common call skips a second zend_parse_parameters; `None`
+/// sends the call through ZPP.
+///
+/// # Safety
+/// `ex` must be a live call frame.
+unsafe fn connect_args_as_given<'a>(
+    ex: *mut ExecuteData,
+) -> Option<(*mut zval, &'a [u8], Option<zend_long>)> {
+    // SAFETY: forwarded.
+    let n = unsafe { num_args(ex) };
+    if !(2..=3).contains(&n) {
+        return None;
+    }
+    // SAFETY: the frame has `n` >= 2 arguments.
+    let (socket, address) = unsafe { (arg(ex, 1)?, arg(ex, 2)?) };
+    if !socket.is_object() || Socket::from_zval(socket).is_none() || !address.is_string() {
+        return None;
+    }
+    let port = match n {
+        // SAFETY: the frame has a third argument.
+        3 => match unsafe { arg(ex, 3)? } {
+            p if p.is_long() => p.long(),
+            p if p.is_null() => None,
+            _ => return None,
+        },
+        _ => None,
+    };
+    let address = address.zend_str()?.as_bytes();
+    Some((ptr::from_mut(socket), address, port))
+}
+
+/// The socket type (SOCK_STREAM, SOCK_DGRAM, ...) of a descriptor.
+fn socket_type(fd: i32) -> Option<i32> {
+    let mut value: libc::c_int = 0;
+    let mut len = std::mem::size_of::<libc::c_int>() as libc::socklen_t;
+    // SAFETY: getsockopt writes at most `len` bytes into `value`.
+    let rc = unsafe {
+        libc::getsockopt(
+            fd,
+            libc::SOL_SOCKET,
+            libc::SO_TYPE,
+            ptr::from_mut(&mut value).cast(),
+            &mut len,
+        )
+    };
+    (rc == 0).then_some(value)
+}
+
+/// A host as ext/sockets resolves it for a socket family
+/// (php_set_inet_addr / php_set_inet6_addr): the C string up to its first
+/// NUL, an IP literal in any spelling libc accepts, or a name; a unix path
+/// for AF_UNIX. The IPv6 zone comes with it, and whether `address` is
+/// already exactly the literal (nothing to rewrite).
+fn host_for_family(family: i32, address: &[u8]) -> Result<(Host, Option<String>, bool), Reason> {
+    // The common case, a plain literal of the socket's own family: inet_pton
+    // and inet_aton read it exactly as Rust's strict parser does.
+    if family != libc::AF_UNIX {
+        if let Some(ip) = std::str::from_utf8(address)
+            .ok()
+            .and_then(|t| t.parse::<IpAddr>().ok())
+        {
+            if ip.is_ipv4() == (family == libc::AF_INET) {
+                return Ok((Host::Ip(ip), None, true));
+            }
+        }
+    }
+    let text = String::from_utf8_lossy(c_string_part(address));
+    if family == libc::AF_UNIX {
+        return Ok((Host::Path(text.into_owned()), None, true));
+    }
+    let bad = |error: String| Reason::Target {
+        input: text.clone().into_owned(),
+        error,
+    };
+    let (host, zone) = parse_host(&text).map_err(|e| bad(e.to_string()))?;
+    match (&host, family) {
+        (Host::Ip(IpAddr::V6(_)), libc::AF_INET) => {
+            Err(bad("an IPv6 address on an AF_INET socket".to_owned()))
+        }
+        (Host::Path(_), _) => Err(bad("not a network address".to_owned())),
+        _ => Ok((host, zone, false)),
+    }
+}
+
+/// The checked address to hand to ext/sockets in place of what the app
+/// passed: IPv4 on AF_INET; IPv6, else IPv4-mapped, on AF_INET6.
+fn pinned_literal(family: i32, addrs: &[IpAddr], zone: Option<&str>) -> Option<String> {
+    match family {
+        libc::AF_INET => addrs
+            .iter()
+            .find(|a| a.is_ipv4())
+            .map(|a| format_host(*a, None)),
+        libc::AF_INET6 => addrs
+            .iter()
+            .find(|a| a.is_ipv6())
+            .map(|a| format_host(*a, zone))
+            .or_else(|| {
+                addrs.iter().find_map(|a| match a {
+                    IpAddr::V4(v4) => Some(format!("::ffff:{v4}")),
+                    IpAddr::V6(_) => None,
+                })
+            }),
+        _ => None,
+    }
+}
+
+/// The shared check of socket_connect, socket_sendto and socket_sendmsg:
+/// `Ok` with the checked literal to pass on in place of `address` (none
+/// when what was given is already exactly that, or a unix path), or `Err`
+/// with the failure (or report) to carry out.
+pub(super) fn check_destination(
+    socket: Socket,
+    family: i32,
+    address: &[u8],
+    port: Option<u16>,
+    msg: &'static str,
+) -> Result<Option<String>, Action> {
+    if let Some(reclaimed) = super::reclaim::use_socket(socket, msg) {
+        return Err(reclaimed);
+    }
+    let config = runtime::current();
+    let kind = Kind::Socket {
+        family,
+        sotype: types::known(socket)
+            .or_else(|| socket_type(socket.fd()))
+            .unwrap_or(-1),
+        protocol: 0,
+    };
+    let transport = kind.transport().ok().map(|t| t.name());
+    let asked = || Asked {
+        target: target_text(address, port).into(),
+        port,
+        transport,
+    };
+    let (host, zone, plain) = match host_for_family(family, address) {
+        Ok(parsed) => parsed,
+        Err(reason) => {
+            let outcome = verdict::refuse(&config, reason, asked);
+            return Action::for_socket(outcome, Some(socket), msg, || target_text(address, port))
+                .map(|_| None);
+        }
+    };
+    let op = Operation::Connect {
+        host: &host,
+        port: port.unwrap_or(0),
+        kind,
+    };
+    let outcome = verdict::decide(&config, &op, Caller::SocketsApi, asked);
+    let addrs = Action::for_socket(outcome, Some(socket), msg, || target_text(address, port))?;
+    // A literal in another spelling (`127.1`) is passed on as the address
+    // it spells, so that nothing else can read it differently.
+    Ok((!plain)
+        .then(|| pinned_literal(family, addrs.as_slice(), zone.as_deref()))
+        .flatten())
+}
+
+/// socket_connect and socket_sendto: check, then replace the address
+/// argument (`address_arg`) with the checked literal.
+///
+/// # Safety
+/// `ex` must be the live frame of the call, with `address_arg` arguments.
+unsafe fn connect_like(
+    ex: *mut ExecuteData,
+    socket: Socket,
+    address: &[u8],
+    port: Option<u16>,
+    address_arg: usize,
+    msg: &'static str,
+) -> Action {
+    match check_destination(socket, socket.family(), address, port, msg) {
+        Ok(pinned) => {
+            if let Some(p) = pinned {
+                // SAFETY: forwarded.
+                unsafe { set_string_arg(ex, address_arg, &p) };
+            }
+            Action::Original
+        }
+        Err(action) => action,
+    }
+}
+
+/// socket_connect(Socket $socket, string $address, ?int $port = null)
+pub unsafe extern "C" fn socket_connect(ex: *mut ExecuteData, rv: *mut Zval) {
+    const HOOK: Hook = Hook::SocketConnect;
+    if step_aside() {
+        // SAFETY: forwarded.
+        return unsafe { call_original(HOOK, ex, rv) };
+    }
+    let mut zsock: *mut zval = ptr::null_mut();
+    let (mut addr, mut addr_len): (*mut c_char, usize) = (ptr::null_mut(), 0);
+    let mut port: zend_long = 0;
+    let mut port_is_null = true;
+    // SAFETY: the engine passes a live frame.
+    if let Some((socket, address, given_port)) = unsafe { connect_args_as_given(ex) } {
+        (zsock, addr, addr_len) = (socket, address.as_ptr().cast_mut().cast(), address.len());
+        (port, port_is_null) = (given_port.unwrap_or(0), given_port.is_none());
+    } else {
+        // SAFETY: "Os|l!" takes zval**, class entry, char**, size_t*, zend_long*, bool*.
+        let ok = parsed(unsafe {
+            zend_parse_parameters(
+                num_args(ex),
+                c"Os|l!".as_ptr(),
+                &mut zsock,
+                socket_ce(),
+                &mut addr,
+                &mut addr_len,
+                &mut port,
+                &mut port_is_null,
+            )
+        });
+        if !ok {
+            return;
+        }
+    }
+    // SAFETY: forwarded.
+    unsafe {
+        handler(HOOK, ex, rv, || {
+            let Some(socket) = Socket::open_from(zsock) else {
+                return Ok(Action::Original);
+            };
+            let family = socket.family();
+            let is_inet = family == libc::AF_INET || family == libc::AF_INET6;
+            if is_inet && port_is_null {
+                return Ok(Action::Original); // PHP's "cannot be null" ValueError
+            }
+            // SAFETY: from a successful ZPP "s" (or the string argument itself).
+            let address = zpp_bytes(addr, addr_len);
+            // SAFETY: argument 2 exists (ZPP required it).
+            Ok(connect_like(
+                ex,
+                socket,
+                address,
+                (!port_is_null).then(|| wire_port(port)),
+                2,
+                "unable to connect",
+            ))
+        });
+    }
+}
+
+/// socket_sendto(Socket $socket, string $data, int $length, int $flags,
+/// string $address, ?int $port = null)
+pub unsafe extern "C" fn socket_sendto(ex: *mut ExecuteData, rv: *mut Zval) {
+    const HOOK: Hook = Hook::SocketSendto;
+    if step_aside() {
+        // SAFETY: forwarded.
+        return unsafe { call_original(HOOK, ex, rv) };
+    }
+    let mut zsock: *mut zval = ptr::null_mut();
+    let (mut buf, mut buf_len): (*mut c_char, usize) = (ptr::null_mut(), 0);
+    let (mut len, mut flags): (zend_long, zend_long) = (0, 0);
+    let (mut addr, mut addr_len): (*mut c_char, usize) = (ptr::null_mut(), 0);
+    let mut port: zend_long = 0;
+    let mut port_is_null = true;
+    // SAFETY: "Oslls|l!" takes zval**, ce, char**, size_t*, long*, long*, char**, size_t*, long*, bool*.
+    let ok = parsed(unsafe {
+        zend_parse_parameters(
+            num_args(ex),
+            c"Oslls|l!".as_ptr(),
+            &mut zsock,
+            socket_ce(),
+            &mut buf,
+            &mut buf_len,
+            &mut len,
+            &mut flags,
+            &mut addr,
+            &mut addr_len,
+            &mut port,
+            &mut port_is_null,
+        )
+    });
+    if !ok {
+        return;
+    }
+    // SAFETY: forwarded.
+    unsafe {
+        handler(HOOK, ex, rv, || {
+            let Some(socket) = Socket::open_from(zsock) else {
+                return Ok(Action::Original);
+            };
+            let family = socket.family();
+            let is_inet = family == libc::AF_INET || family == libc::AF_INET6;
+            if len < 0 || (is_inet && port_is_null) {
+                return Ok(Action::Original); // PHP's ValueError
+            }
+            // SAFETY: from a successful ZPP "s".
+            let address = zpp_bytes(addr, addr_len);
+            // SAFETY: argument 5 exists (ZPP required it).
+            Ok(connect_like(
+                ex,
+                socket,
+                address,
+                (!port_is_null).then(|| wire_port(port)),
+                5,
+                "Unable to write to socket",
+            ))
+        });
+    }
+}
+
+/// socket_addrinfo_connect(AddressInfo $address)
+pub unsafe extern "C" fn socket_addrinfo_connect(ex: *mut ExecuteData, rv: *mut Zval) {
+    // SAFETY: forwarded.
+    unsafe { addrinfo_hook(Hook::SocketAddrinfoConnect, ex, rv) }
+}
+
+/// socket_addrinfo_bind(AddressInfo $address)
+pub unsafe extern "C" fn socket_addrinfo_bind(ex: *mut ExecuteData, rv: *mut Zval) {
+    // SAFETY: forwarded.
+    unsafe { addrinfo_hook(Hook::SocketAddrinfoBind, ex, rv) }
+}
+
+/// ext/sockets' private AddressInfo object layout (sockets.c, php_addrinfo).
+#[repr(C)]
+struct PhpAddrinfo {
+    addrinfo: libc::addrinfo,
+    std: ext_php_rs::ffi::zend_object,
+}
+
+/// Decides an AddressInfo's connect or bind.
+fn decide_addrinfo(
+    config: &Config,
+    connect: bool,
+    ai: &libc::addrinfo,
+    endpoint: &Result<Endpoint, Reason>,
+) -> Action {
+    let msg = if connect {
+        "Unable to connect address"
+    } else {
+        "Unable to bind address"
+    };
+    let target = || match endpoint {
+        Ok(Endpoint::Ip(sa)) => sa.to_string(),
+        _ => String::new(),
+    };
+    let port = match endpoint {
+        Ok(Endpoint::Ip(sa)) => Some(sa.port()),
+        _ => None,
+    };
+    let asked = || Asked {
+        target: target().into(),
+        port,
+        transport: None,
+    };
+    let host = match endpoint {
+        Ok(Endpoint::Ip(sa)) => Host::Ip(sa.ip()),
+        Ok(_) => Host::Path(String::new()),
+        Err(reason) => {
+            let outcome = verdict::refuse(config, reason.clone(), asked);
+            return Action::for_socket(outcome, None, msg, target)
+                .err()
+                .unwrap_or(Action::Original);
+        }
+    };
+    let op = if connect {
+        Operation::Connect {
+            host: &host,
+            port: port.unwrap_or(0),
+            kind: Kind::Socket {
+                family: ai.ai_family,
+                sotype: ai.ai_socktype,
+                protocol: ai.ai_protocol,
+            },
+        }
+    } else {
+        Operation::Bind {
+            host: &host,
+            port: port.unwrap_or(0),
+        }
+    };
+    let outcome = verdict::decide(config, &op, Caller::SocketsApi, asked);
+    match Action::for_socket(outcome, None, msg, target) {
+        Ok(_) => Action::Original,
+        Err(action) => action,
+    }
+}
+
+/// socket_addrinfo_connect / socket_addrinfo_bind: the address was resolved
+/// by socket_addrinfo_lookup, so the sockaddr inside is exactly what the
+/// kernel will get; check it.
+///
+/// # Safety
+/// `ex` and `rv` must be the frame and return slot the engine passed in.
+unsafe fn addrinfo_hook(hook: Hook, ex: *mut ExecuteData, rv: *mut Zval) {
+    let ce = SOCKETS.address_info_ce();
+    if step_aside() || ce.is_null() {
+        // SAFETY: forwarded.
+        return unsafe { call_original(hook, ex, rv) };
+    }
+    let mut zinfo: *mut zval = ptr::null_mut();
+    // SAFETY: "O" takes zval** and the class entry.
+    let ok = parsed(unsafe { zend_parse_parameters(num_args(ex), c"O".as_ptr(), &mut zinfo, ce) });
+    if !ok {
+        return;
+    }
+    // SAFETY: ZPP checked that the argument is an AddressInfo object, which
+    // ext/sockets allocates as a php_addrinfo with `std` last.
+    let ai: libc::addrinfo = unsafe {
+        let obj = (*zinfo).value.obj;
+        let base = obj
+            .cast::<u8>()
+            .sub(std::mem::offset_of!(PhpAddrinfo, std))
+            .cast::<PhpAddrinfo>();
+        ptr::read(ptr::addr_of!((*base).addrinfo))
+    };
+    let connect = hook == Hook::SocketAddrinfoConnect;
+    // SAFETY: forwarded.
+    unsafe {
+        handler(hook, ex, rv, || {
+            // SAFETY: ai_addr points to ai_addrlen bytes owned by the AddressInfo.
+            let endpoint = sockaddr::read(ai.ai_addr, ai.ai_addrlen);
+            Ok(decide_addrinfo(
+                &runtime::current(),
+                connect,
+                &ai,
+                &endpoint,
+            ))
+        });
+        if connect {
+            super::reclaim::register_returned(rv);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn addresses_are_read_as_c_strings_per_family() {
+        let parsed = |f, a: &[u8]| host_for_family(f, a).map(|(h, _, plain)| (h, plain));
+        let v4 = |a: [u8; 4]| Host::Ip(IpAddr::from(a));
+        assert_eq!(
+            parsed(libc::AF_INET, b"10.0.0.1\0.example.com"),
+            Ok((v4([10, 0, 0, 1]), false))
+        );
+        assert_eq!(
+            parsed(libc::AF_INET, b"10.0.0.1"),
+            Ok((v4([10, 0, 0, 1]), true))
+        );
+        assert!(parsed(libc::AF_INET, b"::1").is_err());
+        assert_eq!(
+            parsed(libc::AF_INET6, b"::1"),
+            Ok((Host::Ip("::1".parse().expect("v6")), true))
+        );
+        // An IPv4 literal on an AF_INET6 socket is not the socket's own: rewritten.
+        assert_eq!(
+            parsed(libc::AF_INET6, b"1.2.3.4"),
+            Ok((v4([1, 2, 3, 4]), false))
+        );
+        assert_eq!(
+            parsed(libc::AF_INET, b"0x7f.1"),
+            Ok((v4([127, 0, 0, 1]), false))
+        );
+        assert_eq!(
+            parsed(libc::AF_UNIX, b"/run/x.sock\0y"),
+            Ok((Host::Path("/run/x.sock".into()), true))
+        );
+    }
+
+    #[test]
+    fn the_pinned_literal_matches_the_socket_family() {
+        let v4: IpAddr = "93.184.216.34".parse().expect("v4");
+        let v6: IpAddr = "2606:2800:220:1::1".parse().expect("v6");
+        assert_eq!(
+            pinned_literal(libc::AF_INET, &[v6, v4], None).as_deref(),
+            Some("93.184.216.34")
+        );
+        assert_eq!(
+            pinned_literal(libc::AF_INET6, &[v4, v6], None).as_deref(),
+            Some("2606:2800:220:1::1")
+        );
+        assert_eq!(
+            pinned_literal(libc::AF_INET6, &[v4], None).as_deref(),
+            Some("::ffff:93.184.216.34")
+        );
+        assert_eq!(pinned_literal(libc::AF_INET, &[v6], None), None);
+    }
+}

@@ -1,0 +1,196 @@
+//! Every factory in PHP's stream transport table (tcp, udp, unix, udg, and
+//! ext/openssl's ssl, tls, tlsv1.x, sslv*) is replaced by one that calls
+//! the original and then gives the new stream a guard copy of its ops
+//! ([`super::ops`]). Every stream path in PHP (fsockopen,
+//! stream_socket_client/server, the http/ftp wrappers, mysqlnd, SoapClient)
+//! creates its socket here. A stream that cannot be guarded is closed and
+//! the factory fails (fail closed).
+
+use std::{
+    ffi::{c_char, c_int, c_void, CStr},
+    ptr,
+    sync::atomic::{AtomicPtr, Ordering},
+};
+
+use ext_php_rs::ffi::{php_stream, php_stream_context, zend_hash_str_find};
+
+use super::{
+    connected,
+    ops::{guard_set, Connected, Replacements},
+    persistent, xport,
+};
+use crate::hooks::{
+    entry::entry,
+    ffi::{
+        _php_stream_free, php_stream_transport_factory, php_stream_xport_get_hash,
+        PHP_STREAM_FREE_CLOSE, STREAM_XPORT_SERVER,
+    },
+};
+use crate::runtime;
+
+/// One transport's original factory.
+struct Factory {
+    name: Vec<u8>,
+    original: usize,
+}
+
+/// The factories replaced at MINIT (set once, read on every stream).
+static FACTORIES: AtomicPtr<Vec<Factory>> = AtomicPtr::new(ptr::null_mut());
+
+const REPLACEMENTS: Replacements = Replacements {
+    client_set_option: xport::client_set_option,
+    server_set_option: xport::server_set_option,
+    connected: Connected {
+        read: connected::connected_read,
+        write: connected::connected_write,
+        close: connected::connected_close,
+        set_option: connected::connected_set_option,
+        cast: connected::connected_cast,
+    },
+};
+
+fn factories() -> &'static [Factory] {
+    // SAFETY: the pointer is null or a leaked Vec that is never freed.
+    unsafe { FACTORIES.load(Ordering::Acquire).as_ref() }.map_or(&[], Vec::as_slice)
+}
+
+/// Replaces every registered transport factory. Call after ext/openssl has
+/// registered its transports (the module entry depends on it).
+pub fn install() {
+    // SAFETY: the transport table is a persistent HashTable owned by the
+    // engine; MINIT runs before any request uses it.
+    let Some(table) = (unsafe { php_stream_xport_get_hash().as_mut() }) else {
+        return;
+    };
+    let names: Vec<Vec<u8>> = table
+        .iter()
+        .filter_map(|(key, _)| match key {
+            ext_php_rs::types::ArrayKey::String(s) => Some(s.into_bytes()),
+            ext_php_rs::types::ArrayKey::Str(s) => Some(s.as_bytes().to_vec()),
+            ext_php_rs::types::ArrayKey::ZendString(s) => Some(s.as_bytes().to_vec()),
+            ext_php_rs::types::ArrayKey::Long(_) => None,
+        })
+        .collect();
+    let mut replaced = Vec::new();
+    for name in names {
+        // SAFETY: the key exists; the value is an IS_PTR zval holding the factory.
+        let slot = unsafe { zend_hash_str_find(table, name.as_ptr().cast(), name.len()) };
+        // SAFETY: as above.
+        let Some(slot) = (unsafe { slot.as_mut() }) else {
+            continue;
+        };
+        // SAFETY: transport table values are IS_PTR zvals.
+        let current = unsafe { slot.value.ptr } as usize;
+        if current == 0 || current == guarded_factory as *const () as usize {
+            continue;
+        }
+        replaced.push(Factory {
+            name,
+            original: current,
+        });
+        slot.value.ptr = guarded_factory as *mut c_void;
+    }
+    let old = FACTORIES.swap(Box::into_raw(Box::new(replaced)), Ordering::AcqRel);
+    // An earlier table stays leaked: a stream made meanwhile may read it.
+    let _ = old;
+}
+
+/// Puts the original factories back.
+pub fn uninstall() {
+    // SAFETY: as in `install`; MSHUTDOWN runs after the last request.
+    let Some(table) = (unsafe { php_stream_xport_get_hash().as_mut() }) else {
+        return;
+    };
+    for f in factories() {
+        let (name, len) = (f.name.as_ptr().cast(), f.name.len());
+        // SAFETY: as in `install`.
+        if let Some(slot) = unsafe { zend_hash_str_find(table, name, len).as_mut() } {
+            // SAFETY: IS_PTR zval.
+            let current = unsafe { slot.value.ptr };
+            if ptr::eq(current.cast_const(), guarded_factory as *const c_void) {
+                slot.value.ptr = f.original as *mut c_void;
+            }
+        }
+    }
+}
+
+fn original_factory(proto: &[u8]) -> Option<php_stream_transport_factory> {
+    let f = factories()
+        .iter()
+        .find(|f| f.name.eq_ignore_ascii_case(proto))?;
+    // SAFETY: only live factory function pointers are stored.
+    Some(unsafe { std::mem::transmute::<usize, php_stream_transport_factory>(f.original) })
+}
+
+#[allow(clippy::too_many_arguments)]
+unsafe extern "C" fn guarded_factory(
+    proto: *const c_char,
+    protolen: usize,
+    resourcename: *const c_char,
+    resourcenamelen: usize,
+    persistent_id: *const c_char,
+    options: c_int,
+    flags: c_int,
+    timeout: *mut libc::timeval,
+    context: *mut php_stream_context,
+) -> *mut php_stream {
+    // SAFETY: the engine passes `protolen` readable bytes.
+    let proto_bytes = unsafe { std::slice::from_raw_parts(proto.cast::<u8>(), protolen) };
+    let original = entry(
+        "stream factory",
+        |_| Ok(None),
+        || Ok(original_factory(proto_bytes).flatten()),
+    );
+    let Some(original) = original else {
+        return ptr::null_mut();
+    };
+    // SAFETY: the arguments are the engine's, passed on unchanged; nothing
+    // of ours is alive across the call.
+    let stream = unsafe {
+        original(
+            proto,
+            protolen,
+            resourcename,
+            resourcenamelen,
+            persistent_id,
+            options,
+            flags,
+            timeout,
+            context,
+        )
+    };
+    if stream.is_null() || runtime::is_off() {
+        return stream;
+    }
+    let guarded = entry(
+        "stream factory",
+        |_| Ok(false),
+        || {
+            // SAFETY: the original factory returned a live stream.
+            let s = unsafe { &mut *stream };
+            if !persistent_id.is_null() {
+                // SAFETY: a non-null persistent id is a NUL-terminated string.
+                let id = unsafe { CStr::from_ptr(persistent_id) }.to_bytes();
+                persistent::record_owner(id, &runtime::current().app_id);
+            }
+            let name = String::from_utf8_lossy(proto_bytes);
+            let Some(set) = guard_set(s.ops, &name, &REPLACEMENTS) else {
+                return Ok(false);
+            };
+            s.ops = if flags & STREAM_XPORT_SERVER as c_int != 0 {
+                &set.server.ops
+            } else {
+                &set.client.ops
+            };
+            Ok(true)
+        },
+    );
+    if guarded {
+        return stream;
+    }
+    // An unguarded stream would connect unchecked: close it, the factory fails.
+    // SAFETY: the stream is the one the original factory just made; nothing
+    // refers to it yet.
+    unsafe { _php_stream_free(stream, PHP_STREAM_FREE_CLOSE as c_int) };
+    ptr::null_mut()
+}

@@ -1,0 +1,194 @@
+//! The guard copies of PHP's stream ops tables. For each original ops
+//! table a transport factory installs (per transport name), one
+//! [`GuardSet`] is made on first use and kept for the process: a client
+//! and a server copy whose `set_option` decides at connect, bind, listen
+//! and accept, and a connected copy whose reads and writes run the idle
+//! check. Each copy carries a pointer back to its set, so a stream's ops
+//! lead to everything about it without a lookup or a lock.
+//!
+//! The registry is a fixed table of atomic pointers: reads never lock;
+//! the rare insert takes a mutex whose poisoning is harmless (the table
+//! only ever holds complete, leaked sets).
+
+use std::{
+    ptr,
+    sync::{
+        atomic::{AtomicPtr, Ordering},
+        Mutex, PoisonError,
+    },
+};
+
+use ext_php_rs::ffi::php_stream_ops;
+
+use crate::policy::{Kind, Transport};
+
+/// The function pointers the guard copies put in place.
+pub struct Replacements {
+    /// `set_option` of client streams.
+    pub client_set_option: SetOption,
+    /// `set_option` of server streams.
+    pub server_set_option: SetOption,
+    /// The connected copy's ops.
+    pub connected: Connected,
+}
+
+/// A stream ops `set_option`.
+pub type SetOption = unsafe extern "C" fn(
+    *mut ext_php_rs::ffi::php_stream,
+    std::ffi::c_int,
+    std::ffi::c_int,
+    *mut std::ffi::c_void,
+) -> std::ffi::c_int;
+
+/// The connected copy's functions.
+pub struct Connected {
+    /// `read`
+    pub read: unsafe extern "C" fn(
+        *mut ext_php_rs::ffi::php_stream,
+        *mut std::ffi::c_char,
+        usize,
+    ) -> isize,
+    /// `write`
+    pub write: unsafe extern "C" fn(
+        *mut ext_php_rs::ffi::php_stream,
+        *const std::ffi::c_char,
+        usize,
+    ) -> isize,
+    /// `close`
+    pub close:
+        unsafe extern "C" fn(*mut ext_php_rs::ffi::php_stream, std::ffi::c_int) -> std::ffi::c_int,
+    /// `set_option`
+    pub set_option: SetOption,
+    /// `cast`
+    pub cast: unsafe extern "C" fn(
+        *mut ext_php_rs::ffi::php_stream,
+        std::ffi::c_int,
+        *mut *mut std::ffi::c_void,
+    ) -> std::ffi::c_int,
+}
+
+/// One guard copy of an ops table.
+#[repr(C)]
+pub struct GuardOps {
+    /// Must stay first: streams point here.
+    pub ops: php_stream_ops,
+    /// The set this copy belongs to.
+    pub set: *const GuardSet,
+}
+
+/// The guard copies made for one original ops table and transport.
+pub struct GuardSet {
+    /// The ops table the original factory installed.
+    pub original: *const php_stream_ops,
+    /// The transport's registered name, lowercase ("tcp", "tlsv1.2", ...).
+    pub name: &'static str,
+    /// Client streams, until they connect.
+    pub client: GuardOps,
+    /// Server streams (stream_socket_server).
+    pub server: GuardOps,
+    /// Connected client streams under idle reclaim.
+    pub connected: GuardOps,
+}
+
+impl GuardSet {
+    /// The kind of socket for the policy.
+    pub fn kind(&self) -> Kind<'static> {
+        Kind::Stream(self.name)
+    }
+
+    /// The policy transport, if the name is one.
+    pub fn transport(&self) -> Option<Transport> {
+        self.kind().transport().ok()
+    }
+}
+
+/// How many distinct (ops table, transport) pairs can be guarded. PHP and
+/// ext/openssl register a dozen transports over five ops tables.
+const CAPACITY: usize = 64;
+
+static SETS: [AtomicPtr<GuardSet>; CAPACITY] =
+    [const { AtomicPtr::new(ptr::null_mut()) }; CAPACITY];
+static INSERT: Mutex<()> = Mutex::new(());
+
+fn sets() -> impl Iterator<Item = &'static GuardSet> {
+    SETS.iter()
+        .map(|slot| slot.load(Ordering::Acquire))
+        .take_while(|p| !p.is_null())
+        // SAFETY: every non-null slot holds a leaked GuardSet that is never freed.
+        .map(|p| unsafe { &*p })
+}
+
+/// The guard set for `original` under transport `name`, made on first use.
+/// `None` only when the table is full or `original` is null: the caller
+/// then refuses the stream (fail closed).
+pub fn guard_set(
+    original: *const php_stream_ops,
+    name: &str,
+    replacements: &Replacements,
+) -> Option<&'static GuardSet> {
+    let find =
+        || sets().find(|s| ptr::eq(s.original, original) && s.name.eq_ignore_ascii_case(name));
+    if let Some(set) = find() {
+        return Some(set);
+    }
+    // SAFETY: `original` is the ops table the original factory installed:
+    // a static table of plain function pointers and a label.
+    let base = unsafe { original.as_ref()? };
+    let _insert = INSERT.lock().unwrap_or_else(PoisonError::into_inner);
+    if let Some(set) = find() {
+        return Some(set);
+    }
+    let slot = SETS.iter().find(|s| s.load(Ordering::Acquire).is_null())?;
+    let copy = |set_option: SetOption| {
+        let mut ops = *base;
+        ops.set_option = Some(set_option);
+        GuardOps {
+            ops,
+            set: ptr::null(),
+        }
+    };
+    let c = &replacements.connected;
+    let mut connected = *base;
+    connected.read = Some(c.read);
+    connected.write = Some(c.write);
+    connected.close = Some(c.close);
+    connected.set_option = Some(c.set_option);
+    connected.cast = Some(c.cast);
+    let set: &'static mut GuardSet = Box::leak(Box::new(GuardSet {
+        original,
+        name: Box::leak(name.to_ascii_lowercase().into_boxed_str()),
+        client: copy(replacements.client_set_option),
+        server: copy(replacements.server_set_option),
+        connected: GuardOps {
+            ops: connected,
+            set: ptr::null(),
+        },
+    }));
+    let back: *const GuardSet = set;
+    set.client.set = back;
+    set.server.set = back;
+    set.connected.set = back;
+    slot.store(ptr::from_mut(set), Ordering::Release);
+    Some(set)
+}
+
+/// The set of a guard copy, from a stream's ops.
+///
+/// # Safety
+/// `ops` must be the `ops` field of a [`GuardOps`]: the stream's ops led to
+/// one of the guard functions, which only guard copies hold.
+pub unsafe fn set_of_guard(ops: *const php_stream_ops) -> Option<&'static GuardSet> {
+    // SAFETY: `ops` is the first field of a leaked GuardOps (repr(C)).
+    unsafe { ops.cast::<GuardOps>().as_ref()?.set.as_ref() }
+}
+
+/// The set a stream's ops belong to, whether they are a guard copy or the
+/// original table of a guarded transport.
+pub fn set_of_any(ops: *const php_stream_ops) -> Option<&'static GuardSet> {
+    sets().find(|s| {
+        ptr::eq(s.original, ops)
+            || ptr::eq(&s.client.ops, ops)
+            || ptr::eq(&s.server.ops, ops)
+            || ptr::eq(&s.connected.ops, ops)
+    })
+}

@@ -1,0 +1,120 @@
+//! stream_socket_sendto with an address: the destination of the datagram
+//! is checked like a connect and replaced by the checked address.
+
+use std::{ffi::c_char, ptr};
+
+use ext_php_rs::{
+    ffi::{php_stream, zend_long, zval},
+    types::Zval,
+    zend::ExecuteData,
+};
+
+use super::{ops::set_of_any, stream_of};
+use crate::hooks::{
+    args::{c_string_part, num_args, parsed},
+    ffi::zend_parse_parameters,
+    originals::{call_original, Hook},
+    verdict::{self, handler, report_line, Action, Asked},
+};
+use crate::{
+    config::Outcome,
+    policy::{format_host_port, parse_host, split_address_with_port, Caller, Operation, Reason},
+    runtime,
+};
+
+/// Decides a datagram from `stream` to `target`; `None` when the stream is
+/// not a guarded socket stream or PHP cannot parse the target (the
+/// original then fails as PHP does).
+fn decide(stream: &php_stream, target: &str) -> Option<Action> {
+    let set = set_of_any(stream.ops)?;
+    let (host, port) = split_address_with_port(target)?;
+    let config = runtime::current();
+    let asked = || Asked {
+        target: target.into(),
+        port: Some(port),
+        transport: set.transport().map(crate::policy::Transport::name),
+    };
+    let deny = |reason: Reason| Action::Fail {
+        message: format!("Unable to send to {target} (sockguard: {reason})"),
+    };
+    let (host, zone) = match parse_host(host) {
+        Ok(parsed) => parsed,
+        Err(e) => {
+            return Some(
+                match verdict::refuse(&config, Reason::target(host, &e), asked) {
+                    Outcome::Report(reason) => Action::Report {
+                        line: report_line(target, &reason),
+                    },
+                    Outcome::Deny(reason) => deny(reason),
+                    Outcome::Allow(_) | Outcome::Mock(_) => Action::Original,
+                },
+            )
+        }
+    };
+    let op = Operation::Connect {
+        host: &host,
+        port,
+        kind: set.kind(),
+    };
+    Some(match verdict::decide(&config, &op, Caller::Client, asked) {
+        Outcome::Allow(addrs) => match addrs.first() {
+            Some(first) => Action::Rewrite {
+                arg: 4,
+                value: format_host_port(first, zone.as_deref(), port),
+            },
+            None => Action::Original,
+        },
+        Outcome::Mock(_) => Action::Original,
+        Outcome::Deny(reason) => deny(reason),
+        Outcome::Report(reason) => Action::Report {
+            line: report_line(target, &reason),
+        },
+    })
+}
+
+/// stream_socket_sendto(resource $socket, string $data, int $flags = 0,
+/// string $address = "")
+pub unsafe extern "C" fn stream_socket_sendto(ex: *mut ExecuteData, rv: *mut Zval) {
+    const HOOK: Hook = Hook::StreamSocketSendto;
+    if runtime::is_off() {
+        // SAFETY: forwarded from the engine.
+        return unsafe { call_original(HOOK, ex, rv) };
+    }
+    let mut zstream: *mut zval = ptr::null_mut();
+    let (mut data, mut data_len): (*mut c_char, usize) = (ptr::null_mut(), 0);
+    let mut flags: zend_long = 0;
+    let (mut addr, mut addr_len): (*mut c_char, usize) = (ptr::null_mut(), 0);
+    // SAFETY: "rs|ls" takes zval**, char**, size_t*, zend_long*, char**, size_t*.
+    let ok = parsed(unsafe {
+        zend_parse_parameters(
+            num_args(ex),
+            c"rs|ls".as_ptr(),
+            &mut zstream,
+            &mut data,
+            &mut data_len,
+            &mut flags,
+            &mut addr,
+            &mut addr_len,
+        )
+    });
+    if !ok {
+        return;
+    }
+    // SAFETY: forwarded from the engine.
+    unsafe {
+        handler(HOOK, ex, rv, || {
+            if addr_len == 0 {
+                return Ok(Action::Original);
+            }
+            // SAFETY: ZPP filled these from live arguments.
+            let (Some(stream), target) = (
+                zstream.as_ref().and_then(stream_of),
+                std::slice::from_raw_parts(addr.cast::<u8>(), addr_len),
+            ) else {
+                return Ok(Action::Original);
+            };
+            let target = String::from_utf8_lossy(c_string_part(target)).into_owned();
+            Ok(decide(stream, &target).unwrap_or(Action::Original))
+        });
+    }
+}

@@ -1,0 +1,461 @@
+//! The `set_option` of guarded client and server streams: the transport
+//! operations (STREAM_XPORT_OP_CONNECT(_ASYNC), BIND, LISTEN, ACCEPT) are
+//! decided here, for every stream path in PHP. A connect that is allowed
+//! goes to the checked addresses in place of the name (tried in order when
+//! one refuses, as php_network_connect_socket_to_host does); ext/openssl
+//! took the name for SNI and peer verification at factory time, so TLS
+//! still verifies it. Before delegating, the stream gets its original ops
+//! back for good: php-src compares ops pointers (a udp stream must stay a
+//! udp stream), and after the connect nothing is left to decide at this
+//! layer. Denials fill in `outputs.error_text` and `error_code` as
+//! xp_socket.c does, so each caller reports them its own way ("Unable to
+//! connect to ... (sockguard: ...)").
+
+use std::{
+    borrow::Cow,
+    ffi::{c_int, c_void, CStr, CString},
+    ptr,
+};
+
+use ext_php_rs::{
+    ffi::{php_stream, php_stream_context},
+    types::ZendStr,
+};
+
+use super::{
+    connected,
+    ops::{set_of_guard, GuardSet},
+    record_denial, Role, IN_SOCKETS_API,
+};
+use crate::hooks::{
+    engine,
+    entry::{engine, entry, Bailout},
+    ffi::{
+        _php_stream_xport_param_STREAM_XPORT_OP_ACCEPT as OP_ACCEPT,
+        _php_stream_xport_param_STREAM_XPORT_OP_BIND as OP_BIND,
+        _php_stream_xport_param_STREAM_XPORT_OP_CONNECT as OP_CONNECT,
+        _php_stream_xport_param_STREAM_XPORT_OP_CONNECT_ASYNC as OP_CONNECT_ASYNC,
+        _php_stream_xport_param_STREAM_XPORT_OP_LISTEN as OP_LISTEN, php_stream_context_get_option,
+        php_stream_xport_param, PHP_STREAM_OPTION_RETURN_ERR, PHP_STREAM_OPTION_RETURN_OK,
+        PHP_STREAM_OPTION_XPORT_API,
+    },
+    verdict::{self, report_line, Asked},
+};
+use crate::{
+    config::{Config, Outcome},
+    policy::{
+        atoi_port, format_host_port, parse_host, parse_host_port, split_host_port, Caller, Host,
+        Operation, Reason, Transport,
+    },
+    runtime,
+};
+
+const RETURN_OK: c_int = PHP_STREAM_OPTION_RETURN_OK as c_int;
+const RETURN_ERR: c_int = PHP_STREAM_OPTION_RETURN_ERR;
+
+/// The set_option of guarded client streams.
+pub unsafe extern "C" fn client_set_option(
+    stream: *mut php_stream,
+    option: c_int,
+    value: c_int,
+    ptrparam: *mut c_void,
+) -> c_int {
+    // SAFETY: forwarded from the engine.
+    unsafe { guarded_set_option(stream, option, value, ptrparam, Role::Client) }
+}
+
+/// The set_option of guarded server streams (stream_socket_server).
+pub unsafe extern "C" fn server_set_option(
+    stream: *mut php_stream,
+    option: c_int,
+    value: c_int,
+    ptrparam: *mut c_void,
+) -> c_int {
+    // SAFETY: forwarded from the engine.
+    unsafe { guarded_set_option(stream, option, value, ptrparam, Role::Server) }
+}
+
+/// Fills in a denial the way xp_socket.c reports a failed operation.
+///
+/// # Safety
+/// `xparam` must be the engine's xport param of this call.
+unsafe fn fail(xparam: *mut php_stream_xport_param, reason: &str) -> c_int {
+    // SAFETY: forwarded; plain field writes.
+    unsafe {
+        if (*xparam).want_errortext() != 0 {
+            (*xparam).outputs.error_text =
+                ZendStr::new(format!("sockguard: {reason}"), false).into_raw();
+        }
+        (*xparam).outputs.error_code = libc::EACCES;
+        (*xparam).outputs.returncode = -1;
+    }
+    RETURN_OK
+}
+
+/// What the guard does with one xport operation.
+enum Step {
+    /// Restore the original ops and delegate, trying these names in place
+    /// of the requested one (none: the name as given).
+    Delegate(Vec<CString>),
+    /// Report mode: log, restore and delegate unchanged.
+    Report(String),
+    /// Fail the operation with this reason.
+    Deny(Reason),
+}
+
+/// The guard's set_option. The stream and the xport param are used through
+/// raw pointers only: the original set_option writes both through the
+/// pointers it is given, so no Rust reference to them may be alive across
+/// that call.
+unsafe fn guarded_set_option(
+    stream: *mut php_stream,
+    option: c_int,
+    value: c_int,
+    ptrparam: *mut c_void,
+    role: Role,
+) -> c_int {
+    let xparam: *mut php_stream_xport_param = if option == PHP_STREAM_OPTION_XPORT_API as c_int {
+        ptrparam.cast()
+    } else {
+        ptr::null_mut()
+    };
+    entry(
+        "stream transport operation",
+        |reason| {
+            Ok(if xparam.is_null() {
+                RETURN_ERR
+            } else {
+                // SAFETY: for XPORT_API, ptrparam is the caller's xport param.
+                unsafe { fail(xparam, &reason.to_string()) }
+            })
+        },
+        || {
+            if stream.is_null() {
+                return Ok(RETURN_ERR);
+            }
+            // SAFETY: the engine passes the stream whose ops led here: a
+            // guard copy (only guard copies hold this function).
+            let Some(set) = (unsafe { set_of_guard((*stream).ops) }) else {
+                return Ok(RETURN_ERR);
+            };
+            // SAFETY: original ops tables are static.
+            let Some(original_set) = (unsafe { (*set.original).set_option }) else {
+                return Ok(RETURN_ERR);
+            };
+            if xparam.is_null() {
+                // Not an xport operation: delegate, keeping the guard.
+                // SAFETY: a live stream; no Rust value of ours is alive
+                // across the original, which gets the engine's arguments.
+                return Ok(unsafe {
+                    let guard_ops = (*stream).ops;
+                    (*stream).ops = set.original;
+                    let r = original_set(stream, option, value, ptrparam);
+                    (*stream).ops = guard_ops;
+                    r
+                });
+            }
+            // SAFETY: both are live for the call; the references end here,
+            // before the original runs.
+            let (op, step) = unsafe { ((*xparam).op, decide_step(&*stream, set, &*xparam, role)) };
+            match step {
+                Step::Deny(reason) => {
+                    let text = reason.to_string();
+                    // SAFETY: the caller's xport param.
+                    let r = unsafe { fail(xparam, &text) };
+                    record_denial(text);
+                    Ok(r)
+                }
+                Step::Report(line) => {
+                    engine::log(&line)?;
+                    drop(line);
+                    // SAFETY: a live stream; forwarded to the original with
+                    // nothing of ours alive.
+                    let r = unsafe {
+                        (*stream).ops = set.original;
+                        original_set(stream, option, value, ptrparam)
+                    };
+                    // SAFETY: the stream and param outlive the call.
+                    unsafe { connected::track_if_connected(stream, set, op, r, &*xparam) };
+                    Ok(r)
+                }
+                Step::Delegate(pinned) => {
+                    // SAFETY: a live stream.
+                    unsafe { (*stream).ops = set.original };
+                    // SAFETY: forwarded.
+                    let r = unsafe { delegate(stream, option, value, xparam, &pinned)? };
+                    drop(pinned);
+                    // SAFETY: the stream and param outlive the call.
+                    unsafe { connected::track_if_connected(stream, set, op, r, &*xparam) };
+                    Ok(r)
+                }
+            }
+        },
+    )
+}
+
+/// Runs the original set_option, once with the name as given, or once per
+/// pinned name until one connects (the previous one's error is dropped, as
+/// PHP itself falls back).
+///
+/// # Safety
+/// `stream` has its original ops in place; `xparam` is the engine's xport
+/// param of this call.
+unsafe fn delegate(
+    stream: *mut php_stream,
+    option: c_int,
+    value: c_int,
+    xparam: *mut php_stream_xport_param,
+    pinned: &[CString],
+) -> Result<c_int, Bailout> {
+    // SAFETY: the stream's ops are the static original table.
+    let Some(original_set) = (unsafe { (*(*stream).ops).set_option }) else {
+        return Ok(RETURN_ERR);
+    };
+    let ptrparam = xparam.cast::<c_void>();
+    if pinned.is_empty() {
+        // SAFETY: forwarded.
+        return engine(|| unsafe { original_set(stream, option, value, ptrparam) });
+    }
+    // SAFETY: the param is live for the whole call; read and written
+    // through the raw pointer only, around the original's own writes.
+    unsafe {
+        let (name, namelen, op) = (
+            (*xparam).inputs.name,
+            (*xparam).inputs.namelen,
+            (*xparam).op,
+        );
+        let mut r = RETURN_ERR;
+        for (i, target) in pinned.iter().enumerate() {
+            if i > 0 && !(*xparam).outputs.error_text.is_null() {
+                // The error text is a zend_string xp_socket made for us.
+                ext_php_rs::ffi::ext_php_rs_zend_string_release((*xparam).outputs.error_text);
+                (*xparam).outputs.error_text = ptr::null_mut();
+            }
+            // xp_socket reads the port with atoi, past namelen: the name is
+            // a C string, alive across the call.
+            (*xparam).inputs.name = target.as_ptr().cast_mut();
+            (*xparam).inputs.namelen = target.as_bytes().len();
+            let result = engine(|| original_set(stream, option, value, ptrparam));
+            (*xparam).inputs.name = name;
+            (*xparam).inputs.namelen = namelen;
+            r = result?;
+            if r != RETURN_OK || (*xparam).outputs.returncode == 0 || op == OP_CONNECT_ASYNC {
+                break;
+            }
+        }
+        Ok(r)
+    }
+}
+
+/// A context option as a string, if set to one.
+fn context_string(stream: &php_stream, wrapper: &CStr, option: &CStr) -> Option<Option<String>> {
+    // SAFETY: `ctx` is the stream's context resource or NULL.
+    let ctx = unsafe { stream.ctx.as_ref()? };
+    let context = ctx.ptr.cast::<php_stream_context>();
+    // SAFETY: a context resource holds a php_stream_context.
+    let zv = unsafe {
+        php_stream_context_get_option(context, wrapper.as_ptr(), option.as_ptr()).as_ref()?
+    };
+    Some(zv.str().map(str::to_owned))
+}
+
+/// The address a `bindto` context option makes xp_socket.c bind to, if
+/// any: it splits "host:port" as it splits every address, reads the port
+/// with atoi, and binds only to an IP address (a name or an empty host
+/// binds nothing, and neither does a value without a port, such as
+/// Symfony's default "0").
+fn bindto_address(bindto: &str) -> Option<(Host, u16)> {
+    let (host, port) = split_host_port(bindto).ok()?;
+    let port = atoi_port(port?);
+    match parse_host(host) {
+        Ok((host @ Host::Ip(_), _)) => Some((host, port)),
+        _ => None,
+    }
+}
+
+/// The name of an xport operation, lossily as UTF-8.
+fn xport_name(xparam: &php_stream_xport_param) -> Cow<'_, str> {
+    if xparam.inputs.name.is_null() {
+        return Cow::Borrowed("");
+    }
+    // SAFETY: inputs.name holds namelen bytes for the name-taking ops.
+    let bytes = unsafe {
+        std::slice::from_raw_parts(xparam.inputs.name.cast::<u8>(), xparam.inputs.namelen)
+    };
+    // from_utf8 first: lossy conversion is slower even on valid input.
+    std::str::from_utf8(bytes).map_or_else(|_| String::from_utf8_lossy(bytes), Cow::Borrowed)
+}
+
+fn decide_step(
+    s: &php_stream,
+    set: &GuardSet,
+    xparam: &php_stream_xport_param,
+    role: Role,
+) -> Step {
+    let op = xparam.op;
+    let config = runtime::current();
+    if config.mode == crate::config::Mode::Off {
+        return Step::Delegate(Vec::new());
+    }
+    let name = xport_name(xparam);
+    let caller = match role {
+        Role::Client if IN_SOCKETS_API.with(std::cell::Cell::get) => Caller::SocketsApi,
+        Role::Client | Role::Server => Caller::Client,
+    };
+    let asked = || Asked {
+        target: name.as_ref().into(),
+        port: split_host_port(&name)
+            .ok()
+            .and_then(|(_, p)| p?.parse().ok()),
+        transport: set.transport().map(Transport::name),
+    };
+    let to_step = |outcome: Outcome, pinned: Vec<CString>| match outcome {
+        Outcome::Allow(_) | Outcome::Mock(_) => Step::Delegate(pinned),
+        Outcome::Deny(reason) => Step::Deny(reason),
+        Outcome::Report(reason) => Step::Report(report_line(&name, &reason)),
+    };
+    match (op, role) {
+        (OP_CONNECT | OP_CONNECT_ASYNC, Role::Client) => {
+            if let Some(step) = decide_bindto(&config, s, caller, &to_step) {
+                return step;
+            }
+            decide_connect(&config, set, caller, &name, asked, &to_step)
+        }
+        (OP_BIND | OP_LISTEN | OP_ACCEPT, Role::Server) | (OP_LISTEN | OP_ACCEPT, Role::Client) => {
+            to_step(
+                verdict::decide(&config, &Operation::Listen, caller, asked),
+                Vec::new(),
+            )
+        }
+        (OP_BIND, Role::Client) => {
+            let (host, port) = bindto_address(&name).unwrap_or((Host::Path(name.to_string()), 0));
+            let op = Operation::Bind { host: &host, port };
+            to_step(verdict::decide(&config, &op, caller, asked), Vec::new())
+        }
+        _ => Step::Delegate(Vec::new()),
+    }
+}
+
+/// The `bindto` context option of a connecting stream: `Some` step when it
+/// binds to something the policy refuses.
+fn decide_bindto(
+    config: &Config,
+    s: &php_stream,
+    caller: Caller,
+    to_step: &dyn Fn(Outcome, Vec<CString>) -> Step,
+) -> Option<Step> {
+    let bindto = context_string(s, c"socket", c"bindto")?.unwrap_or_default();
+    let (host, port) = bindto_address(&bindto)?;
+    let asked = || Asked {
+        target: bindto.as_str().into(),
+        port: Some(port),
+        transport: None,
+    };
+    match verdict::decide(
+        config,
+        &Operation::Bind { host: &host, port },
+        caller,
+        asked,
+    ) {
+        Outcome::Allow(_) | Outcome::Mock(_) => None,
+        denied => Some(to_step(denied, Vec::new())),
+    }
+}
+
+/// A connect of a guarded stream to `name` ("host:port" or a path).
+fn decide_connect<'a>(
+    config: &Config,
+    set: &GuardSet,
+    caller: Caller,
+    name: &str,
+    asked: impl FnOnce() -> Asked<'a>,
+    to_step: &dyn Fn(Outcome, Vec<CString>) -> Step,
+) -> Step {
+    let local = set.transport().is_some_and(Transport::is_local);
+    let (host, zone, port) = if local {
+        (Host::Path(name.to_owned()), None, None)
+    } else {
+        match parse_host_port(name) {
+            Ok(parsed) => parsed,
+            Err(e) => {
+                return to_step(
+                    verdict::refuse(config, Reason::target(name, &e), asked),
+                    Vec::new(),
+                )
+            }
+        }
+    };
+    let port = port.unwrap_or(0);
+    let op = Operation::Connect {
+        host: &host,
+        port,
+        kind: set.kind(),
+    };
+    let outcome = verdict::decide(config, &op, caller, asked);
+    let pinned: Result<Vec<CString>, _> = match (&outcome, &host) {
+        (Outcome::Allow(addrs), Host::Ip(ip))
+            if addrs.as_slice() == [*ip] && is_plain_literal(name, *ip) =>
+        {
+            Ok(Vec::new())
+        }
+        (Outcome::Allow(addrs), Host::Ip(_) | Host::Name(_)) if !addrs.is_empty() => addrs
+            .as_slice()
+            .iter()
+            .map(|a| CString::new(format_host_port(*a, zone.as_deref(), port)))
+            .collect(),
+        // A name must never reach the transport unpinned.
+        (Outcome::Allow(_), Host::Ip(_) | Host::Name(_)) => {
+            return Step::Deny(Reason::Internal {
+                what: "an allowed name came without checked addresses".to_owned(),
+            })
+        }
+        _ => Ok(Vec::new()),
+    };
+    match pinned {
+        Ok(pinned) => to_step(outcome, pinned),
+        Err(_) => Step::Deny(Reason::Internal {
+            what: "a checked address does not fit a C string".to_owned(),
+        }),
+    }
+}
+
+/// Whether the host part of `name` is already exactly `ip` as every
+/// resolver spells it (then nothing needs rewriting).
+fn is_plain_literal(name: &str, ip: std::net::IpAddr) -> bool {
+    split_host_port(name)
+        .ok()
+        .and_then(|(host, _)| host.parse::<std::net::IpAddr>().ok())
+        == Some(ip)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bindto_binds_only_an_address_with_a_port() {
+        let ip = |s: &str| Host::Ip(s.parse().expect("ip"));
+        assert_eq!(bindto_address("0.0.0.0:0"), Some((ip("0.0.0.0"), 0)));
+        assert_eq!(bindto_address("[::]:8080"), Some((ip("::"), 8080)));
+        assert_eq!(bindto_address("10.0.0.1:0abc"), Some((ip("10.0.0.1"), 0)));
+        assert_eq!(
+            bindto_address("127.0.0.1:65561"),
+            Some((ip("127.0.0.1"), 25))
+        );
+        // Symfony's default "0", a name, an empty host, no port: nothing bound.
+        assert_eq!(bindto_address("0"), None);
+        assert_eq!(bindto_address("localhost:80"), None);
+        assert_eq!(bindto_address(":0"), None);
+        assert_eq!(bindto_address("10.0.0.1"), None);
+    }
+
+    #[test]
+    fn plain_literals_are_not_rewritten() {
+        let ip: std::net::IpAddr = "93.184.216.34".parse().expect("ip");
+        assert!(is_plain_literal("93.184.216.34:80", ip));
+        assert!(!is_plain_literal("93.184.216.034:80", ip));
+        assert!(!is_plain_literal("1572395042:80", ip));
+        let v6: std::net::IpAddr = "2001:db8::1".parse().expect("ip");
+        assert!(is_plain_literal("[2001:db8::1]:443", v6));
+    }
+}

@@ -1,0 +1,39 @@
+<?php
+// One request of the ZTS harness (scripts/zts-harness-test): prints what
+// this thread's settings are and what sockguard decides and does for
+// 10.20.30.40:80, where the test namespace's HTTP server answers.
+$inside = getenv('SOCKGUARD_NETNS') === 'inside';
+echo "thread=", $_SERVER['HARNESS_THREAD'] ?? '?', " spec=", $_SERVER['HARNESS_SPEC'] ?? '?', "\n";
+// A PHP_INI_SYSTEM setting of PHP itself: proves the harness applies
+// per-thread settings, with or without sockguard.
+echo "sys_temp_dir=", ini_get('sys_temp_dir'), "\n";
+echo "app_id=", var_export(ini_get('sockguard.app_id'), true), "\n";
+echo "allow=", var_export(ini_get('sockguard.allow'), true), "\n";
+if (function_exists('sockguard_check')) {
+    $c = sockguard_check('10.20.30.40', 80);
+    echo "check allowed=", var_export($c['allowed'], true), " code=", var_export($c['code'], true), "\n";
+} else {
+    echo "check none\n";
+}
+// Never touch a non-loopback address outside the test namespace.
+if (!$inside) {
+    echo "connect skipped (not in scripts/netns/run)\n";
+    return;
+}
+$s = @fsockopen('10.20.30.40', 80, $errno, $errstr, 2);
+if ($s) {
+    fwrite($s, "GET / HTTP/1.0\r\nHost: private.sockguard.test\r\n\r\n");
+    stream_set_timeout($s, 2);
+    $reply = (string) stream_get_contents($s);
+    fclose($s);
+    $lines = preg_split('/\r?\n/', trim($reply));
+    echo "fsockopen ok: ", end($lines), "\n";
+} else {
+    echo "fsockopen failed: errno=$errno ", preg_replace('/^.*\((sockguard: [^)]*)\).*$/', '$1', $errstr), "\n";
+}
+if (function_exists('socket_create')) {
+    $sock = socket_create(AF_INET, SOCK_STREAM, SOL_TCP);
+    $ok = @socket_connect($sock, '10.20.30.40', 80);
+    echo "socket_connect ", $ok ? "ok" : "failed: errno=" . socket_last_error($sock), "\n";
+    socket_close($sock);
+}
