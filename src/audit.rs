@@ -1,11 +1,15 @@
 //! The audit log (`sockguard.audit_log`): one JSON line per denial, and per
-//! would-be denial in report mode. Each line is written with a single
-//! write(2) on a file opened with O_APPEND, so lines from concurrent php-fpm
-//! workers never interleave; nothing is buffered.
+//! would-be denial in report mode. Every record is whole or absent: writers
+//! (concurrent php-fpm workers too) take an exclusive lock on the file,
+//! append the line with one write(2), and cut the file back to where the
+//! record began if the write came up short (a full disk), so the next
+//! record never continues a broken one. Nothing is buffered.
 
 use std::{
-    io::Write,
+    fs::File,
+    io::{self, Write},
     net::IpAddr,
+    os::fd::AsRawFd,
     time::{SystemTime, UNIX_EPOCH},
 };
 
@@ -89,20 +93,98 @@ pub fn now() -> String {
 /// Appends `entry` as one line to `path` (`stderr` for standard error).
 ///
 /// # Errors
-/// The I/O error, for the caller to report once.
-pub fn write(path: &str, entry: &Entry<'_>) -> std::io::Result<()> {
-    let mut line = serde_json::to_vec(entry).map_err(std::io::Error::other)?;
+/// The I/O error, for the caller to report once; the file then holds no
+/// part of the record.
+pub fn write(path: &str, entry: &Entry<'_>) -> io::Result<()> {
+    let mut line = serde_json::to_vec(entry).map_err(io::Error::other)?;
     line.push(b'\n');
     if path == "stderr" {
-        return std::io::stderr().write_all(&line);
+        return io::stderr().write_all(&line);
     }
     let mut file = std::fs::OpenOptions::new()
         .append(true)
         .create(true)
         .open(path)?;
-    // One write of the whole line: O_APPEND makes it atomic against other
-    // writers for regular files.
-    file.write_all(&line)
+    append_record(&mut file, &line)
+}
+
+/// What [`append_record`] needs of a file: locking, its length, one write,
+/// and cutting it back. A trait so that a short write can be tested.
+pub trait RecordFile {
+    /// Takes (`true`) or releases an exclusive advisory lock.
+    ///
+    /// # Errors
+    /// The I/O error.
+    fn lock(&mut self, exclusive: bool) -> io::Result<()>;
+    /// The current length.
+    ///
+    /// # Errors
+    /// The I/O error.
+    fn length(&mut self) -> io::Result<u64>;
+    /// One append; may write less than asked.
+    ///
+    /// # Errors
+    /// The I/O error.
+    fn append(&mut self, bytes: &[u8]) -> io::Result<usize>;
+    /// Cuts the file to `len` bytes.
+    ///
+    /// # Errors
+    /// The I/O error.
+    fn truncate(&mut self, len: u64) -> io::Result<()>;
+}
+
+impl RecordFile for File {
+    fn lock(&mut self, exclusive: bool) -> io::Result<()> {
+        let op = if exclusive {
+            libc::LOCK_EX
+        } else {
+            libc::LOCK_UN
+        };
+        // SAFETY: flock on a descriptor this File owns.
+        if unsafe { libc::flock(self.as_raw_fd(), op) } == 0 {
+            Ok(())
+        } else {
+            Err(io::Error::last_os_error())
+        }
+    }
+    fn length(&mut self) -> io::Result<u64> {
+        self.metadata().map(|m| m.len())
+    }
+    fn append(&mut self, bytes: &[u8]) -> io::Result<usize> {
+        Write::write(self, bytes)
+    }
+    fn truncate(&mut self, len: u64) -> io::Result<()> {
+        self.set_len(len)
+    }
+}
+
+/// Appends `record` whole, or leaves the file as it was.
+///
+/// # Errors
+/// The I/O error of the write (or of the lock, before anything is
+/// written); a short write is [`io::ErrorKind::WriteZero`] unless the
+/// write itself reported why.
+pub fn append_record(file: &mut impl RecordFile, record: &[u8]) -> io::Result<()> {
+    file.lock(true)?;
+    let result = (|| {
+        let start = file.length()?;
+        match file.append(record) {
+            Ok(n) if n == record.len() => Ok(()),
+            outcome => {
+                // A partial record must not stay behind: cut it off.
+                file.truncate(start)?;
+                match outcome {
+                    Err(e) => Err(e),
+                    Ok(n) => Err(io::Error::new(
+                        io::ErrorKind::WriteZero,
+                        format!("only {n} of {} bytes could be written", record.len()),
+                    )),
+                }
+            }
+        }
+    })();
+    let unlocked = file.lock(false);
+    result.and(unlocked)
 }
 
 #[cfg(test)]
@@ -124,6 +206,61 @@ mod tests {
             rfc3339(Duration::from_secs(1_795_609_599)),
             "2026-11-25T12:26:39.000Z"
         );
+    }
+
+    /// A file in memory whose disk fills after `room` more bytes.
+    struct FullDisk {
+        bytes: Vec<u8>,
+        room: usize,
+        locked: bool,
+    }
+
+    impl RecordFile for FullDisk {
+        fn lock(&mut self, exclusive: bool) -> io::Result<()> {
+            assert_ne!(self.locked, exclusive, "lock and unlock pair up");
+            self.locked = exclusive;
+            Ok(())
+        }
+        fn length(&mut self) -> io::Result<u64> {
+            Ok(self.bytes.len() as u64)
+        }
+        fn append(&mut self, bytes: &[u8]) -> io::Result<usize> {
+            assert!(self.locked, "writes happen under the lock");
+            let n = bytes.len().min(self.room);
+            if n == 0 {
+                return Err(io::Error::from_raw_os_error(libc::ENOSPC));
+            }
+            self.bytes.extend_from_slice(&bytes[..n]);
+            self.room -= n;
+            Ok(n)
+        }
+        fn truncate(&mut self, len: u64) -> io::Result<()> {
+            self.bytes.truncate(usize::try_from(len).expect("small"));
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_record_is_whole_or_absent_when_the_disk_fills() {
+        let mut f = FullDisk {
+            bytes: b"{\"first\":1}\n".to_vec(),
+            room: 20,
+            locked: false,
+        };
+        append_record(&mut f, b"{\"fits\":2}\n").expect("fits");
+        // 9 bytes of room left: the next record would be cut, so it is absent.
+        let err = append_record(&mut f, b"{\"too long\":3}\n").expect_err("short write");
+        assert_eq!(err.kind(), io::ErrorKind::WriteZero);
+        // No room at all: the write's own error, and still nothing left behind.
+        f.room = 0;
+        let err = append_record(&mut f, b"{\"none\":4}\n").expect_err("full");
+        assert_eq!(err.raw_os_error(), Some(libc::ENOSPC));
+        assert_eq!(f.bytes, b"{\"first\":1}\n{\"fits\":2}\n");
+        assert!(!f.locked);
+        // Room again: the next record follows the last whole one.
+        f.room = 100;
+        append_record(&mut f, b"{\"after\":5}\n").expect("fits");
+        assert_eq!(f.bytes, b"{\"first\":1}\n{\"fits\":2}\n{\"after\":5}\n");
     }
 
     #[test]

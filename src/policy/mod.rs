@@ -1131,6 +1131,13 @@ mod tests {
                 "config",
                 "invalid sockguard.allow: bad".into(),
             ),
+            (
+                Reason::Internal {
+                    what: "stream factory failed".into(),
+                },
+                "internal",
+                "internal error (stream factory failed); denied".into(),
+            ),
         ];
         for (reason, code, message) in table {
             assert_eq!(reason.code(), code, "{reason:?}");
@@ -1147,6 +1154,429 @@ mod tests {
             panic!()
         };
         assert_eq!(input.len(), 65);
+    }
+
+    // ---- operations and callers ----
+
+    fn sock(family: i32, sotype: i32, protocol: i32) -> Kind<'static> {
+        Kind::Socket {
+            family,
+            sotype,
+            protocol,
+        }
+    }
+
+    const SOCKETS: Caller = Caller::SocketsApi;
+    const CLIENT: Caller = Caller::Client;
+    const SERVING: Caller = Caller::Library { serving: true };
+    const SERVER: Caller = Caller::Library { serving: false };
+
+    fn transport(name: &str) -> Decision {
+        Decision::Deny(Reason::Transport { name: name.into() })
+    }
+    fn bind_denied(addr: &str, port: u16) -> Decision {
+        Decision::Deny(Reason::Bind {
+            addr: addr.into(),
+            port,
+        })
+    }
+    fn allowed() -> Decision {
+        Decision::Allow(Addrs::none())
+    }
+
+    #[test]
+    fn every_operation_is_decided_by_the_policy() {
+        use libc::{AF_INET, AF_INET6, AF_PACKET, AF_UNIX, SOCK_DGRAM, SOCK_RAW, SOCK_STREAM};
+        let unpaid = Policy::new(&Settings {
+            paid_app: false,
+            ..Settings::default()
+        })
+        .unwrap();
+        let paid = policy();
+        let any4 = Host::Ip(a("0.0.0.0"));
+        let any6 = Host::Ip(a("::"));
+        let local = Host::Ip(a("127.0.0.1"));
+        let public = Host::Ip(a("93.184.216.34"));
+        let path = Host::Path("/run/app.sock".into());
+        let keepalive = SockOpt {
+            level: i64::from(libc::SOL_SOCKET),
+            option: i64::from(libc::SO_KEEPALIVE),
+        };
+        let broadcast = SockOpt {
+            level: i64::from(libc::SOL_SOCKET),
+            option: i64::from(libc::SO_BROADCAST),
+        };
+        let error = SockOpt {
+            level: i64::from(libc::SOL_SOCKET),
+            option: i64::from(libc::SO_ERROR),
+        };
+        let tcp = Kind::Transport(Transport::Tcp);
+        let table: Vec<(&Policy, Operation<'_>, Caller, Decision)> = vec![
+            // Creation: TCP and UDP for everyone; unix only below the Sockets API.
+            (
+                &paid,
+                Operation::Create(sock(AF_INET, SOCK_STREAM, 0)),
+                SOCKETS,
+                allowed(),
+            ),
+            (
+                &paid,
+                Operation::Create(sock(AF_INET6, SOCK_DGRAM, 17)),
+                SOCKETS,
+                allowed(),
+            ),
+            (
+                &paid,
+                Operation::Create(sock(AF_UNIX, SOCK_STREAM, 0)),
+                SOCKETS,
+                transport("unix"),
+            ),
+            (
+                &paid,
+                Operation::Create(sock(AF_UNIX, SOCK_DGRAM, 0)),
+                SOCKETS,
+                transport("udg"),
+            ),
+            (
+                &paid,
+                Operation::Create(sock(AF_UNIX, SOCK_STREAM, 0)),
+                SERVING,
+                allowed(),
+            ),
+            (
+                &paid,
+                Operation::Create(sock(AF_UNIX, SOCK_DGRAM, 0)),
+                CLIENT,
+                allowed(),
+            ),
+            (
+                &paid,
+                Operation::Create(sock(AF_INET, SOCK_RAW, 1)),
+                SERVING,
+                transport("raw"),
+            ),
+            (
+                &paid,
+                Operation::Create(sock(AF_INET, SOCK_RAW, 1)),
+                SERVER,
+                transport("raw"),
+            ),
+            (
+                &paid,
+                Operation::Create(sock(AF_PACKET, SOCK_RAW, 0)),
+                SERVING,
+                transport("packet"),
+            ),
+            // Pairs: a local channel on every API; no TCP pairs.
+            (
+                &paid,
+                Operation::Pair(sock(AF_UNIX, SOCK_STREAM, 0)),
+                SOCKETS,
+                allowed(),
+            ),
+            (
+                &paid,
+                Operation::Pair(sock(AF_UNIX, SOCK_DGRAM, 0)),
+                SERVING,
+                allowed(),
+            ),
+            (
+                &paid,
+                Operation::Pair(sock(AF_INET, SOCK_STREAM, 0)),
+                SOCKETS,
+                transport("socket pair"),
+            ),
+            // Not paid: the Sockets API and nothing else.
+            (
+                &unpaid,
+                Operation::Create(sock(AF_INET, SOCK_STREAM, 0)),
+                SOCKETS,
+                Decision::Deny(Reason::NotPaid),
+            ),
+            (
+                &unpaid,
+                Operation::Pair(sock(AF_UNIX, SOCK_STREAM, 0)),
+                SOCKETS,
+                Decision::Deny(Reason::NotPaid),
+            ),
+            (
+                &unpaid,
+                Operation::Listen,
+                SOCKETS,
+                Decision::Deny(Reason::NotPaid),
+            ),
+            (
+                &unpaid,
+                Operation::Connect {
+                    host: &public,
+                    port: 80,
+                    kind: tcp,
+                },
+                SOCKETS,
+                Decision::Deny(Reason::NotPaid),
+            ),
+            (
+                &unpaid,
+                Operation::Connect {
+                    host: &public,
+                    port: 80,
+                    kind: tcp,
+                },
+                CLIENT,
+                Decision::Allow(Addrs::from(a("93.184.216.34"))),
+            ),
+            (
+                &unpaid,
+                Operation::Connect {
+                    host: &public,
+                    port: 80,
+                    kind: tcp,
+                },
+                SERVING,
+                Decision::Allow(Addrs::from(a("93.184.216.34"))),
+            ),
+            // Bind: the wildcard with port 0, nothing more.
+            (
+                &paid,
+                Operation::Bind {
+                    host: &any4,
+                    port: 0,
+                },
+                SOCKETS,
+                allowed(),
+            ),
+            (
+                &paid,
+                Operation::Bind {
+                    host: &any6,
+                    port: 0,
+                },
+                CLIENT,
+                allowed(),
+            ),
+            (
+                &paid,
+                Operation::Bind {
+                    host: &any4,
+                    port: 1,
+                },
+                SOCKETS,
+                bind_denied("0.0.0.0", 1),
+            ),
+            (
+                &paid,
+                Operation::Bind {
+                    host: &local,
+                    port: 0,
+                },
+                SERVING,
+                bind_denied("127.0.0.1", 0),
+            ),
+            (
+                &paid,
+                Operation::Bind {
+                    host: &path,
+                    port: 0,
+                },
+                CLIENT,
+                bind_denied("/run/app.sock", 0),
+            ),
+            // Listening: never, but a server outside a request tends its own sockets.
+            (
+                &paid,
+                Operation::Listen,
+                SOCKETS,
+                Decision::Deny(Reason::Listen),
+            ),
+            (
+                &paid,
+                Operation::Accept,
+                CLIENT,
+                Decision::Deny(Reason::Listen),
+            ),
+            (
+                &paid,
+                Operation::Listen,
+                SERVING,
+                Decision::Deny(Reason::Listen),
+            ),
+            (&paid, Operation::Listen, SERVER, allowed()),
+            (&paid, Operation::Accept, SERVER, allowed()),
+            (
+                &paid,
+                Operation::Bind {
+                    host: &local,
+                    port: 9000,
+                },
+                SERVER,
+                allowed(),
+            ),
+            // Options: the App Engine table.
+            (
+                &paid,
+                Operation::Option {
+                    option: keepalive,
+                    access: Access::Get,
+                },
+                SOCKETS,
+                Decision::Mock(MockValue::Int(0)),
+            ),
+            (
+                &paid,
+                Operation::Option {
+                    option: error,
+                    access: Access::Get,
+                },
+                SOCKETS,
+                allowed(),
+            ),
+            (
+                &paid,
+                Operation::Option {
+                    option: error,
+                    access: Access::Set,
+                },
+                SOCKETS,
+                Decision::Deny(Reason::Option {
+                    name: "SO_ERROR".into(),
+                }),
+            ),
+            (
+                &paid,
+                Operation::Option {
+                    option: broadcast,
+                    access: Access::Set,
+                },
+                SOCKETS,
+                Decision::Deny(Reason::Option {
+                    name: "SO_BROADCAST".into(),
+                }),
+            ),
+            (
+                &paid,
+                Operation::PassDescriptors,
+                SOCKETS,
+                Decision::Deny(Reason::ForeignSocket),
+            ),
+            // A connect over a socket that is no transport at all.
+            (
+                &paid,
+                Operation::Connect {
+                    host: &public,
+                    port: 80,
+                    kind: sock(AF_INET, SOCK_RAW, 6),
+                },
+                SERVING,
+                transport("raw"),
+            ),
+            (
+                &paid,
+                Operation::Connect {
+                    host: &public,
+                    port: 80,
+                    kind: Kind::Stream("sctp"),
+                },
+                CLIENT,
+                transport("sctp"),
+            ),
+        ];
+        let r = FixedResolver::new();
+        for (policy, op, caller, want) in table {
+            assert_eq!(policy.decide(&op, caller, &r), want, "{op:?} by {caller:?}");
+        }
+        let with_passthrough = Policy::new(&Settings {
+            passthrough: vec![broadcast],
+            ..Settings::default()
+        })
+        .unwrap();
+        let op = Operation::Option {
+            option: broadcast,
+            access: Access::Set,
+        };
+        assert_eq!(with_passthrough.decide(&op, SOCKETS, &r), allowed());
+    }
+
+    #[test]
+    fn libraries_may_reach_the_system_nameservers_on_port_53_only() {
+        let p = Policy::new(&Settings {
+            nameservers: vec![a("127.0.0.53"), a("10.0.0.2")],
+            ..Settings::default()
+        })
+        .unwrap();
+        let r = FixedResolver::new();
+        let ask = |addr: &str, port: u16, t: Transport, caller: Caller| {
+            let host = Host::Ip(a(addr));
+            p.decide(
+                &Operation::Connect {
+                    host: &host,
+                    port,
+                    kind: Kind::Transport(t),
+                },
+                caller,
+                &r,
+            )
+            .is_allowed()
+        };
+        assert!(ask("127.0.0.53", 53, Transport::Udp, SERVING));
+        assert!(ask("127.0.0.53", 53, Transport::Tcp, SERVER));
+        assert!(ask("10.0.0.2", 53, Transport::Udp, SERVING));
+        assert!(ask("::ffff:10.0.0.2", 53, Transport::Udp, SERVING));
+        // Just outside: another port, another address, PHP code itself.
+        assert!(!ask("127.0.0.53", 54, Transport::Udp, SERVING));
+        assert!(!ask("127.0.0.54", 53, Transport::Udp, SERVING));
+        assert!(!ask("127.0.0.53", 53, Transport::Udp, CLIENT));
+        assert!(!ask("127.0.0.53", 53, Transport::Udp, SOCKETS));
+        // Operator deny rules still win.
+        let denied = Policy::new(&Settings {
+            nameservers: vec![a("10.0.0.2")],
+            deny: "10.0.0.0/8:*".into(),
+            ..Settings::default()
+        })
+        .unwrap();
+        let host = Host::Ip(a("10.0.0.2"));
+        let op = Operation::Connect {
+            host: &host,
+            port: 53,
+            kind: Kind::Transport(Transport::Udp),
+        };
+        assert_eq!(
+            denied.decide(&op, SERVING, &r),
+            Decision::Deny(Reason::Rule {
+                rule: "10.0.0.0/8:*".into()
+            })
+        );
+    }
+
+    #[test]
+    fn an_ipv4_socket_is_pinned_to_ipv4_addresses_only() {
+        let r = FixedResolver::new()
+            .with("dual.test", &[a("2606:4700::1"), a("1.2.3.4")])
+            .with("six.test", &[a("2606:4700::1")]);
+        let p = policy();
+        let ask = |name: &str, family: i32| {
+            let host = Host::Name(name.into());
+            p.decide(
+                &Operation::Connect {
+                    host: &host,
+                    port: 443,
+                    kind: sock(family, libc::SOCK_STREAM, 0),
+                },
+                SOCKETS,
+                &r,
+            )
+        };
+        assert_eq!(
+            ask("dual.test", libc::AF_INET),
+            Decision::Allow(Addrs::from(a("1.2.3.4")))
+        );
+        assert_eq!(
+            ask("dual.test", libc::AF_INET6),
+            Decision::Allow(Addrs::from(vec![a("2606:4700::1"), a("1.2.3.4")]))
+        );
+        assert_eq!(
+            ask("six.test", libc::AF_INET).reason().map(Reason::code),
+            Some("dns")
+        );
     }
 
     // ---- special-purpose blocks ----

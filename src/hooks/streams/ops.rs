@@ -192,3 +192,87 @@ pub fn set_of_any(ops: *const php_stream_ops) -> Option<&'static GuardSet> {
             || ptr::eq(&s.connected.ops, ops)
     })
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use std::ffi::{c_char, c_int, c_void};
+
+    use ext_php_rs::ffi::php_stream;
+
+    use super::*;
+
+    unsafe extern "C" fn set_option(
+        _: *mut php_stream,
+        _: c_int,
+        _: c_int,
+        _: *mut c_void,
+    ) -> c_int {
+        0
+    }
+    unsafe extern "C" fn read(_: *mut php_stream, _: *mut c_char, _: usize) -> isize {
+        0
+    }
+    unsafe extern "C" fn write(_: *mut php_stream, _: *const c_char, _: usize) -> isize {
+        0
+    }
+    unsafe extern "C" fn close(_: *mut php_stream, _: c_int) -> c_int {
+        0
+    }
+    unsafe extern "C" fn cast(_: *mut php_stream, _: c_int, _: *mut *mut c_void) -> c_int {
+        0
+    }
+
+    const REPLACEMENTS: Replacements = Replacements {
+        client_set_option: set_option,
+        server_set_option: set_option,
+        connected: Connected {
+            read,
+            write,
+            close,
+            set_option,
+            cast,
+        },
+    };
+
+    fn an_ops_table() -> *const php_stream_ops {
+        // SAFETY: an ops table of no functions and a null label is valid data.
+        Box::leak(Box::new(unsafe { std::mem::zeroed::<php_stream_ops>() }))
+    }
+
+    #[test]
+    fn one_set_per_table_and_transport_and_each_copy_leads_back_to_it() {
+        let tcp = an_ops_table();
+        let a = guard_set(tcp, "tcp", &REPLACEMENTS).expect("set");
+        let b = guard_set(tcp, "TCP", &REPLACEMENTS).expect("set");
+        assert!(ptr::eq(a, b));
+        let tls = guard_set(tcp, "tls", &REPLACEMENTS).expect("set");
+        assert!(!ptr::eq(a, tls));
+        assert_eq!(tls.transport(), Some(Transport::Tcp));
+        for copy in [&a.client.ops, &a.server.ops, &a.connected.ops] {
+            // SAFETY: each is the ops field of one of the set's copies.
+            assert!(ptr::eq(unsafe { set_of_guard(copy) }.expect("set"), a));
+            assert!(ptr::eq(set_of_any(copy).expect("set"), a));
+        }
+        assert!(ptr::eq(set_of_any(tcp).expect("set"), a));
+        assert!(a.connected.ops.read.is_some() && a.client.ops.read.is_none());
+        assert!(guard_set(ptr::null(), "tcp", &REPLACEMENTS).is_none());
+    }
+
+    #[test]
+    fn a_panic_while_inserting_leaves_the_registry_usable() {
+        let poisoned = std::thread::spawn(|| {
+            let _held = INSERT.lock();
+            panic!("poison the insert lock");
+        })
+        .join();
+        assert!(poisoned.is_err() && INSERT.is_poisoned());
+        let udp = an_ops_table();
+        let set = guard_set(udp, "udp", &REPLACEMENTS).expect("a guard despite the poisoned lock");
+        assert_eq!(set.transport(), Some(Transport::Udp));
+        assert!(ptr::eq(
+            guard_set(udp, "udp", &REPLACEMENTS).expect("set"),
+            set
+        ));
+    }
+}
