@@ -8,6 +8,8 @@ sockguard
 <?php require __DIR__ . '/inc/netns.inc'; ?>
 --ENV--
 SOCKGUARD_FAULT=socket_connect,socket_get_option,fsockopen,stream transport operation,curl open socket,minfo
+--CAPTURE_STDIO--
+STDOUT
 --FILE--
 <?php
 require __DIR__ . '/inc/probe.inc';

@@ -26,6 +26,9 @@ pub struct Entry<'a> {
     pub app_id: &'a str,
     /// The PHP function (or path) that asked.
     pub function: &'a str,
+    /// For a library's own call (seen by the C-library floor): the library
+    /// and its C function, e.g. "libpq.so.5 (connect)".
+    pub library: Option<&'a str>,
     /// The target as the app gave it.
     pub target: &'a str,
     /// Addresses involved in the decision.
@@ -270,6 +273,7 @@ mod tests {
             time: now(),
             app_id: "shop",
             function: "fsockopen",
+            library: None,
             target: "10.0.0.1:80",
             addresses: addresses_of(&Reason::Port25),
             port: Some(80),

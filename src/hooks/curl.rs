@@ -170,7 +170,7 @@ fn decide(purpose: c_int, address: *const CurlSockaddr) -> Result<(), Reason> {
             Ok(Endpoint::Ip(sa)) => Some(sa.port()),
             _ => None,
         },
-        transport: kind.transport().ok().map(crate::policy::Transport::name),
+        transport: kind.transport().map(crate::policy::Transport::name),
     };
     let outcome = match (&endpoint, purpose) {
         (Ok(Endpoint::Ip(sa)), CURLSOCKTYPE_IPCXN) => {

@@ -90,6 +90,54 @@ pub fn executed_location() -> (String, u32) {
     }
 }
 
+thread_local! {
+    /// Lines for the error log, waiting for a point where logging is safe.
+    static LATER: std::cell::RefCell<Vec<String>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Queues `message` for the error log, for code that must not call into
+/// the engine where it is (below a library's call, or while it holds
+/// values a bailout would skip); [`flush_logs`] writes it.
+pub fn log_later(message: String) {
+    LATER.with(|l| {
+        if let Ok(mut l) = l.try_borrow_mut() {
+            l.push(message);
+            LATER_SOMEWHERE.store(true, std::sync::atomic::Ordering::Relaxed);
+        }
+    });
+}
+
+/// Whether any thread may have lines waiting: [`flush_logs`] runs after
+/// every hook, and usually there is nothing to do.
+static LATER_SOMEWHERE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Writes the lines [`log_later`] queued.
+///
+/// # Errors
+/// [`Bailout`] if the engine bailed out while logging.
+#[inline]
+pub fn flush_logs() -> Result<(), Bailout> {
+    if LATER_SOMEWHERE.load(std::sync::atomic::Ordering::Relaxed) {
+        flush_queued_logs()
+    } else {
+        Ok(())
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn flush_queued_logs() -> Result<(), Bailout> {
+    let lines = LATER.with(|l| {
+        l.try_borrow_mut()
+            .map(|mut l| std::mem::take(&mut *l))
+            .unwrap_or_default()
+    });
+    for line in lines {
+        log(&line)?;
+    }
+    Ok(())
+}
+
 /// [`log`] for a caller deep in a hot path that holds no Rust value: the
 /// message moves to the engine's request heap first, so a bailout while
 /// logging skips no destructor (the engine frees its heap at request end).

@@ -19,7 +19,7 @@
 //! (`SOCKGUARD_FAULT`).
 
 use std::{
-    cell::{Cell, RefCell},
+    cell::RefCell,
     panic::{catch_unwind, AssertUnwindSafe, PanicHookInfo},
     sync::{
         atomic::{AtomicBool, Ordering},
@@ -65,12 +65,10 @@ pub fn entry<R>(
     fail: impl FnOnce(Reason) -> Result<R, Bailout>,
     body: impl FnOnce() -> Result<R, Bailout>,
 ) -> R {
-    DEPTH.with(|d| d.set(d.get() + 1));
     let outcome = catch_unwind(AssertUnwindSafe(|| {
         inject_fault(site);
         body()
     }));
-    DEPTH.with(|d| d.set(d.get().saturating_sub(1)));
     let result = match outcome {
         Ok(result) => result,
         Err(payload) => {
@@ -92,22 +90,17 @@ pub fn entry<R>(
 }
 
 thread_local! {
-    /// How many entries this thread is inside: a panic there is ours.
-    static DEPTH: Cell<u32> = const { Cell::new(0) };
-    /// The message of the last panic inside an entry, for its reason.
+    /// The message of the last panic on this thread, for its reason.
     static PANIC_MESSAGE: RefCell<Option<String>> = const { RefCell::new(None) };
 }
 
-/// Installs a panic hook (MINIT) that keeps the message of a panic inside
-/// an entry for the call's reason instead of printing it to stderr; other
-/// panics in the process (another Rust extension's) go to the hook that was
-/// there before.
+/// Installs a panic hook (MINIT) that keeps each panic's message for the
+/// reason of the call it denies, then lets the hook that was there before
+/// report it as usual (stderr, or the SAPI's log). Nothing of it runs
+/// unless something panics.
 pub fn install_panic_hook() {
     let previous = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info: &PanicHookInfo<'_>| {
-        if DEPTH.with(Cell::get) == 0 {
-            return previous(info);
-        }
         let message = info
             .payload()
             .downcast_ref::<&str>()
@@ -119,6 +112,7 @@ pub fn install_panic_hook() {
                 *m = Some(message);
             }
         });
+        previous(info);
     }));
 }
 

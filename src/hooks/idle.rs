@@ -37,7 +37,21 @@ pub fn register_fd(fd: i32) {
 /// read and one slot; the rest is out of line.
 #[inline]
 pub fn use_fd(fd: i32) -> Result<(), Reason> {
-    match registry::touch(fd, clock::now_millis(), runtime::idle_timeout_ms()) {
+    settle(fd, touch(fd))
+}
+
+/// The fast path of [`use_fd`]: records a use of `fd` and tells what it
+/// found; a result other than `Untracked` or `Fresh` goes to [`settle`].
+/// Atomics only: it cannot panic.
+#[inline]
+pub fn touch(fd: i32) -> Use {
+    registry::touch(fd, clock::now_millis(), runtime::idle_timeout_ms())
+}
+
+/// Acts on what [`touch`] found: `Err` with the reason when the socket is
+/// (now) reclaimed; report mode logs and lets the call through.
+pub fn settle(fd: i32, found: Use) -> Result<(), Reason> {
+    match found {
         Use::Untracked | Use::Fresh => Ok(()),
         idle => idle_use(fd, idle),
     }

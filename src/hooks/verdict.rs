@@ -52,6 +52,50 @@ impl From<String> for Asked<'_> {
     }
 }
 
+/// Where a call was made, for the audit log; read only for a denial.
+pub struct Origin {
+    /// The PHP function running ("pg_connect"), if any.
+    pub function: String,
+    /// The script file and line.
+    pub file: String,
+    /// The line in `file`.
+    pub line: u32,
+    /// For a library's own call (the floor): "libpq.so.5 (connect)".
+    pub library: Option<String>,
+}
+
+impl Origin {
+    /// A PHP function sockguard hooks, called from a script.
+    pub fn php() -> Origin {
+        let (file, line) = engine::executed_location();
+        Origin {
+            function: engine::active_function(),
+            file,
+            line,
+            library: None,
+        }
+    }
+
+    /// A library's own call; the PHP side is known only on a thread that
+    /// serves a request (another thread must not read the engine's state).
+    pub fn library(library: String, serving: bool) -> Origin {
+        let php = if serving {
+            Origin::php()
+        } else {
+            Origin {
+                function: String::new(),
+                file: String::new(),
+                line: 0,
+                library: None,
+            }
+        };
+        Origin {
+            library: Some(library),
+            ..php
+        }
+    }
+}
+
 /// Asks the policy about `op` by `caller`, applies the mode and audits a
 /// denial (or would-be denial).
 pub fn decide<'a>(
@@ -60,17 +104,46 @@ pub fn decide<'a>(
     caller: Caller,
     asked: impl FnOnce() -> Asked<'a>,
 ) -> Outcome {
-    judge(config, config.decide(op, caller), asked)
+    judge(config, config.decide(op, caller), asked, Origin::php)
+}
+
+/// [`decide`] for a call made elsewhere than a PHP function hook.
+pub fn decide_from<'a>(
+    config: &Config,
+    op: &Operation<'_>,
+    caller: Caller,
+    asked: impl FnOnce() -> Asked<'a>,
+    origin: impl FnOnce() -> Origin,
+) -> Outcome {
+    judge(config, config.decide(op, caller), asked, origin)
 }
 
 /// A call whose target the hook cannot even translate into an operation
 /// (it does not parse as PHP would connect to it): denied with `reason`,
 /// under the mode and the audit log like any denial.
 pub fn refuse<'a>(config: &Config, reason: Reason, asked: impl FnOnce() -> Asked<'a>) -> Outcome {
-    judge(config, Decision::Deny(reason), asked)
+    judge(config, Decision::Deny(reason), asked, Origin::php)
 }
 
-fn judge<'a>(config: &Config, decision: Decision, asked: impl FnOnce() -> Asked<'a>) -> Outcome {
+/// [`refuse`] for a call made elsewhere than a PHP function hook.
+pub fn refuse_from<'a>(
+    config: &Config,
+    reason: Reason,
+    asked: impl FnOnce() -> Asked<'a>,
+    origin: impl FnOnce() -> Origin,
+) -> Outcome {
+    judge(config, Decision::Deny(reason), asked, origin)
+}
+
+/// Applies the mode and writes the audit record of a denial. Engine calls
+/// that may bail out are not made here (a library's connect may be below):
+/// a failure to write the record is logged later, at a safe point.
+fn judge<'a>(
+    config: &Config,
+    decision: Decision,
+    asked: impl FnOnce() -> Asked<'a>,
+    origin: impl FnOnce() -> Origin,
+) -> Outcome {
     let outcome = config.enforce(decision);
     let (reason, action) = match &outcome {
         Outcome::Allow(_) | Outcome::Mock(_) => return outcome,
@@ -79,12 +152,12 @@ fn judge<'a>(config: &Config, decision: Decision, asked: impl FnOnce() -> Asked<
     };
     if let Some(path) = &config.audit_log {
         let asked = asked();
-        let (file, line) = engine::executed_location();
-        let function = engine::active_function();
+        let origin = origin();
         let record = audit::Entry {
             time: audit::now(),
             app_id: &config.app_id,
-            function: &function,
+            function: &origin.function,
+            library: origin.library.as_deref(),
             target: &asked.target,
             addresses: audit::addresses_of(reason),
             port: asked.port,
@@ -92,14 +165,11 @@ fn judge<'a>(config: &Config, decision: Decision, asked: impl FnOnce() -> Asked<
             reason: reason.code(),
             message: reason.to_string(),
             action,
-            file: &file,
-            line,
+            file: &origin.file,
+            line: origin.line,
         };
         if let Err(e) = audit::write(path, &record) {
-            // Logged, not raised: the denial itself stands.
-            let _ = engine::log(&format!(
-                "sockguard: cannot write the audit log {path}: {e}"
-            ));
+            engine::log_later(format!("sockguard: cannot write the audit log {path}: {e}"));
         }
     }
     outcome
@@ -259,6 +329,7 @@ pub unsafe fn handler(
         },
         || {
             let action = body()?;
+            engine::flush_logs()?;
             // SAFETY: forwarded.
             unsafe { carry_out(ex, rv, action) }
         },

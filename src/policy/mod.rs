@@ -39,8 +39,9 @@ pub use options::{Access, MockValue, SockOpt};
 pub use ranges::{RowKind, SpecialRange};
 pub use rules::{PortRange, Rule, RuleError, RuleSet, RuleTarget};
 pub use target::{
-    atoi_port, format_host, format_host_port, parse_host, parse_host_port, parse_target,
-    split_address_with_port, split_host_port, Host, Target, TargetError, Transport,
+    atoi_port, format_host, format_host_port, parse_host, parse_host_port, parse_host_port_spelled,
+    parse_target, split_address_with_port, split_host_port, Host, HostPort, Target, TargetError,
+    Transport,
 };
 
 use rules::HostMatch;
@@ -471,6 +472,31 @@ impl Candidates {
     }
 }
 
+/// An allowed connect of an IPv4 socket to `name`, with its IPv6
+/// addresses dropped (the socket cannot be pinned to them); denied when
+/// none is left.
+fn only_ipv4(decision: Decision, name: &str) -> Decision {
+    let Decision::Allow(addrs) = decision else {
+        return decision;
+    };
+    let v4: Vec<IpAddr> = addrs
+        .as_slice()
+        .iter()
+        .copied()
+        .filter(IpAddr::is_ipv4)
+        .collect();
+    if v4.is_empty() {
+        Decision::Deny(Reason::Dns {
+            host: name.to_owned(),
+            error: ResolveError::NotFound {
+                name: format!("{name} (no IPv4 address)"),
+            },
+        })
+    } else {
+        Decision::Allow(Addrs::from(v4))
+    }
+}
+
 /// A [`Reason::Config`] for `setting`.
 fn config_error(setting: &'static str, error: &dyn fmt::Display) -> Reason {
     Reason::Config {
@@ -548,64 +574,46 @@ impl Policy {
         let server_outside_request = caller == Caller::Library { serving: false };
         match *op {
             Operation::Create(kind) => match (kind.transport(), caller) {
-                (Err(reason), _) => Decision::Deny(reason),
-                (Ok(Transport::Tcp | Transport::Udp), _) => Decision::Allow(Addrs::none()),
-                (Ok(t @ (Transport::Unix | Transport::Udg)), Caller::SocketsApi) => {
+                (None, _) => Decision::Deny(kind.refusal()),
+                (Some(Transport::Tcp | Transport::Udp), _) => Decision::Allow(Addrs::none()),
+                (Some(t @ (Transport::Unix | Transport::Udg)), Caller::SocketsApi) => {
                     Decision::Deny(Reason::Transport {
                         name: t.name().to_owned(),
                     })
                 }
-                (Ok(Transport::Unix | Transport::Udg), Caller::Client | Caller::Library { .. }) => {
-                    Decision::Allow(Addrs::none())
-                }
-                (Ok(Transport::Raw), _) => Decision::Deny(Reason::Transport {
+                (
+                    Some(Transport::Unix | Transport::Udg),
+                    Caller::Client | Caller::Library { .. },
+                ) => Decision::Allow(Addrs::none()),
+                (Some(Transport::Raw), _) => Decision::Deny(Reason::Transport {
                     name: Transport::Raw.name().to_owned(),
                 }),
             },
             Operation::Pair(kind) => match kind.transport() {
-                Ok(Transport::Unix | Transport::Udg) => Decision::Allow(Addrs::none()),
-                Ok(Transport::Tcp | Transport::Udp | Transport::Raw) => {
+                Some(Transport::Unix | Transport::Udg) => Decision::Allow(Addrs::none()),
+                Some(Transport::Tcp | Transport::Udp | Transport::Raw) => {
                     Decision::Deny(Reason::Transport {
                         name: "socket pair".to_owned(),
                     })
                 }
-                Err(reason) => Decision::Deny(reason),
+                None => Decision::Deny(kind.refusal()),
             },
             Operation::Connect { host, port, kind } => match kind.transport() {
-                Ok(transport) => match (
-                    self.decide_connect(host, port, transport, caller, resolver),
-                    host,
-                    kind,
-                ) {
-                    // An IPv4 socket can only be pinned to an IPv4 address.
-                    (
-                        Decision::Allow(addrs),
-                        Host::Name(name),
-                        Kind::Socket {
-                            family: libc::AF_INET,
-                            ..
-                        },
-                    ) => {
-                        let v4: Vec<IpAddr> = addrs
-                            .as_slice()
-                            .iter()
-                            .copied()
-                            .filter(IpAddr::is_ipv4)
-                            .collect();
-                        if v4.is_empty() {
-                            Decision::Deny(Reason::Dns {
-                                host: name.clone(),
-                                error: ResolveError::NotFound {
-                                    name: format!("{name} (no IPv4 address)"),
-                                },
-                            })
-                        } else {
-                            Decision::Allow(Addrs::from(v4))
-                        }
+                None => Decision::Deny(kind.refusal()),
+                Some(transport) => {
+                    let decision = self.decide_connect(host, port, transport, caller, resolver);
+                    match (host, kind) {
+                        // An IPv4 socket can only be pinned to an IPv4 address.
+                        (
+                            Host::Name(name),
+                            Kind::Socket {
+                                family: libc::AF_INET,
+                                ..
+                            },
+                        ) => only_ipv4(decision, name),
+                        _ => decision,
                     }
-                    (decision, _, _) => decision,
-                },
-                Err(reason) => Decision::Deny(reason),
+                }
             },
             Operation::Bind { .. } | Operation::Listen | Operation::Accept
                 if server_outside_request =>

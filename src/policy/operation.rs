@@ -60,15 +60,14 @@ pub enum Kind<'a> {
 }
 
 impl Kind<'_> {
-    /// The policy transport of this socket, or [`Reason::Transport`] naming
-    /// what it is when it is none of TCP, UDP, unix or udg.
-    ///
-    /// # Errors
-    /// [`Reason::Transport`] for raw, packet, SCTP, ICMP, netlink and every
-    /// other kind of socket.
-    pub fn transport(&self) -> Result<Transport, Reason> {
+    /// The policy transport of this socket, or `None` when it is none of
+    /// TCP, UDP, unix or udg ([`Kind::refusal`] then names it). Asked on
+    /// every decision: no allocation, nothing large to return.
+    #[must_use]
+    #[inline]
+    pub fn transport(&self) -> Option<Transport> {
         match *self {
-            Kind::Transport(t) => Ok(t),
+            Kind::Transport(t) => Some(t),
             Kind::Socket {
                 family,
                 sotype,
@@ -77,52 +76,78 @@ impl Kind<'_> {
             Kind::Stream(name) => stream_transport(name),
         }
     }
-}
 
-fn not_a_transport<T>(name: impl Into<String>) -> Result<T, Reason> {
-    Err(Reason::Transport { name: name.into() })
+    /// The [`Reason::Transport`] for a socket that is no policy transport:
+    /// raw, packet, SCTP, ICMP, netlink and every other kind.
+    #[must_use]
+    pub fn refusal(&self) -> Reason {
+        let name = match *self {
+            Kind::Transport(t) => t.name().to_owned(),
+            Kind::Socket {
+                family,
+                sotype,
+                protocol,
+            } => socket_kind_name(family, sotype & !SOCKET_TYPE_FLAGS, protocol),
+            Kind::Stream(name) => name.to_ascii_lowercase(),
+        };
+        Reason::Transport { name }
+    }
 }
 
 /// The transport of a `socket(2)` triple.
-fn socket_transport(family: i32, sotype: i32, protocol: i32) -> Result<Transport, Reason> {
+#[inline]
+fn socket_transport(family: i32, sotype: i32, protocol: i32) -> Option<Transport> {
     let sotype = sotype & !SOCKET_TYPE_FLAGS;
+    match (family, sotype, protocol) {
+        (libc::AF_INET | libc::AF_INET6, libc::SOCK_STREAM, 0 | libc::IPPROTO_TCP) => {
+            Some(Transport::Tcp)
+        }
+        (libc::AF_INET | libc::AF_INET6, libc::SOCK_DGRAM, 0 | libc::IPPROTO_UDP) => {
+            Some(Transport::Udp)
+        }
+        (libc::AF_INET | libc::AF_INET6, libc::SOCK_RAW, _) => Some(Transport::Raw),
+        (libc::AF_UNIX, libc::SOCK_STREAM | libc::SOCK_SEQPACKET, _) => Some(Transport::Unix),
+        (libc::AF_UNIX, libc::SOCK_DGRAM, _) => Some(Transport::Udg),
+        _ => None,
+    }
+}
+
+/// What a socket that is no transport is, for its reason.
+fn socket_kind_name(family: i32, sotype: i32, protocol: i32) -> String {
     match family {
         libc::AF_INET | libc::AF_INET6 => match (sotype, protocol) {
-            (libc::SOCK_STREAM, 0 | libc::IPPROTO_TCP) => Ok(Transport::Tcp),
-            (libc::SOCK_DGRAM, 0 | libc::IPPROTO_UDP) => Ok(Transport::Udp),
-            (libc::SOCK_RAW, _) => Ok(Transport::Raw),
-            (libc::SOCK_DGRAM, libc::IPPROTO_ICMP | libc::IPPROTO_ICMPV6) => {
-                not_a_transport("icmp")
-            }
-            (libc::SOCK_DGRAM, libc::IPPROTO_UDPLITE) => not_a_transport("udplite"),
-            (libc::SOCK_STREAM | libc::SOCK_SEQPACKET, libc::IPPROTO_SCTP) => {
-                not_a_transport("sctp")
-            }
-            (libc::SOCK_SEQPACKET, _) => not_a_transport("seqpacket"),
-            (libc::SOCK_RDM, _) => not_a_transport("rdm"),
-            (libc::SOCK_DCCP, _) => not_a_transport("dccp"),
-            (t, p) => not_a_transport(format!("socket type {t} protocol {p}")),
+            (libc::SOCK_RAW, _) => "raw".to_owned(),
+            (libc::SOCK_DGRAM, libc::IPPROTO_ICMP | libc::IPPROTO_ICMPV6) => "icmp".to_owned(),
+            (libc::SOCK_DGRAM, libc::IPPROTO_UDPLITE) => "udplite".to_owned(),
+            (libc::SOCK_STREAM | libc::SOCK_SEQPACKET, libc::IPPROTO_SCTP) => "sctp".to_owned(),
+            (libc::SOCK_SEQPACKET, _) => "seqpacket".to_owned(),
+            (libc::SOCK_RDM, _) => "rdm".to_owned(),
+            (libc::SOCK_DCCP, _) => "dccp".to_owned(),
+            (t, p) => format!("socket type {t} protocol {p}"),
         },
-        libc::AF_UNIX => match sotype {
-            libc::SOCK_STREAM | libc::SOCK_SEQPACKET => Ok(Transport::Unix),
-            libc::SOCK_DGRAM => Ok(Transport::Udg),
-            t => not_a_transport(format!("unix socket type {t}")),
-        },
-        libc::AF_PACKET => not_a_transport("packet"),
-        libc::AF_NETLINK => not_a_transport("netlink"),
-        other => not_a_transport(format!("address family {other}")),
+        libc::AF_UNIX => format!("unix socket type {sotype}"),
+        libc::AF_PACKET => "packet".to_owned(),
+        libc::AF_NETLINK => "netlink".to_owned(),
+        other => format!("address family {other}"),
     }
 }
 
 /// The transport of a registered stream transport name.
-fn stream_transport(name: &str) -> Result<Transport, Reason> {
-    match name.to_ascii_lowercase().as_str() {
-        "tcp" | "ssl" | "tls" | "sslv2" | "sslv3" | "tlsv1.0" | "tlsv1.1" | "tlsv1.2"
-        | "tlsv1.3" => Ok(Transport::Tcp),
-        "udp" => Ok(Transport::Udp),
-        "unix" => Ok(Transport::Unix),
-        "udg" => Ok(Transport::Udg),
-        other => not_a_transport(other),
+fn stream_transport(name: &str) -> Option<Transport> {
+    const TCP: [&str; 9] = [
+        "tcp", "ssl", "tls", "sslv2", "sslv3", "tlsv1.0", "tlsv1.1", "tlsv1.2", "tlsv1.3",
+    ];
+    let is = |known: &str| name.eq_ignore_ascii_case(known);
+    if TCP.iter().any(|t| is(t)) {
+        Some(Transport::Tcp)
+    } else if is("udp") {
+        Some(Transport::Udp)
+    } else if is("unix") {
+        Some(Transport::Unix)
+    } else if is("udg") {
+        Some(Transport::Udg)
+    } else {
+        None
     }
 }
 
@@ -267,12 +292,12 @@ mod tests {
     use crate::policy::testing::a;
 
     fn kind(family: i32, sotype: i32, protocol: i32) -> Result<Transport, Reason> {
-        Kind::Socket {
+        let k = Kind::Socket {
             family,
             sotype,
             protocol,
-        }
-        .transport()
+        };
+        k.transport().ok_or_else(|| k.refusal())
     }
     fn named(n: &str) -> Result<Transport, Reason> {
         Err(Reason::Transport { name: n.into() })
@@ -338,7 +363,8 @@ mod tests {
             ("", named("")),
         ];
         for (name, want) in table {
-            assert_eq!(Kind::Stream(name).transport(), want, "{name}");
+            let k = Kind::Stream(name);
+            assert_eq!(k.transport().ok_or_else(|| k.refusal()), want, "{name}");
         }
     }
 

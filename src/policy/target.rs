@@ -294,13 +294,44 @@ pub fn split_address_with_port(s: &str) -> Option<(&str, u16)> {
 /// # Errors
 /// As [`parse_target`], for everything after the scheme.
 pub fn parse_host_port(rest: &str) -> Result<(Host, Option<String>, Option<u16>), TargetError> {
+    let HostPort {
+        host, zone, port, ..
+    } = parse_host_port_spelled(rest)?;
+    Ok((host, zone, port))
+}
+
+/// What [`parse_host_port_spelled`] finds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HostPort {
+    /// The host.
+    pub host: Host,
+    /// Its IPv6 zone, if any.
+    pub zone: Option<String>,
+    /// The port, if one was given.
+    pub port: Option<u16>,
+    /// Whether the host is an address literal that every resolver reads
+    /// the same way (strict dotted decimal, or IPv6): it needs no
+    /// rewriting to be pinned. `127.1` or `127.0.0.1.` do.
+    pub plain: bool,
+}
+
+/// [`parse_host_port`], also telling whether the host is spelled plainly.
+///
+/// # Errors
+/// As [`parse_host_port`].
+pub fn parse_host_port_spelled(rest: &str) -> Result<HostPort, TargetError> {
     if rest.contains('\0') {
         return Err(TargetError::NulByte);
     }
     let (host, port) = split_host_port(rest)?;
-    let (host, zone) = parse_host(host)?;
+    let (host, zone, plain) = parse_host_spelled(host)?;
     let port = port.map(parse_port).transpose()?;
-    Ok((host, zone, port))
+    Ok(HostPort {
+        host,
+        zone,
+        port,
+        plain,
+    })
 }
 
 /// Splits off `scheme://` the way `php_stream_xport_create` does.
@@ -388,6 +419,12 @@ fn parse_port(p: &str) -> Result<u16, TargetError> {
 /// other characters a name cannot have, malformed IPv6, a zone on a
 /// non-IPv6 host.
 pub fn parse_host(s: &str) -> Result<(Host, Option<String>), TargetError> {
+    parse_host_spelled(s).map(|(host, zone, _)| (host, zone))
+}
+
+/// [`parse_host`], also telling whether an address literal is spelled
+/// plainly (see [`HostPort::plain`]).
+fn parse_host_spelled(s: &str) -> Result<(Host, Option<String>, bool), TargetError> {
     if s.contains('\0') {
         return Err(TargetError::NulByte);
     }
@@ -401,16 +438,16 @@ pub fn parse_host(s: &str) -> Result<(Host, Option<String>), TargetError> {
     // The common case first: strict dotted decimal (no leading zeros, which
     // inet_aton would read as octal) means the same to inet_aton.
     if let Ok(a) = inner.parse::<Ipv4Addr>() {
-        return Ok((Host::Ip(IpAddr::V4(a)), None));
+        return Ok((Host::Ip(IpAddr::V4(a)), None, true));
     }
     if let Some(a) = inet_aton(inner.as_bytes()) {
-        return Ok((Host::Ip(IpAddr::V4(a)), None));
+        return Ok((Host::Ip(IpAddr::V4(a)), None, false));
     }
     if let Some(a) = inner
         .strip_suffix('.')
         .and_then(|t| inet_aton(t.as_bytes()))
     {
-        return Ok((Host::Ip(IpAddr::V4(a)), None));
+        return Ok((Host::Ip(IpAddr::V4(a)), None, false));
     }
     let (addr, zone) = match inner.split_once('%') {
         Some((a, z)) => (a, Some(z)),
@@ -429,7 +466,7 @@ pub fn parse_host(s: &str) -> Result<(Host, Option<String>), TargetError> {
                 });
             }
         }
-        return Ok((Host::Ip(IpAddr::V6(a)), zone.map(str::to_owned)));
+        return Ok((Host::Ip(IpAddr::V6(a)), zone.map(str::to_owned), true));
     }
     if zone.is_some() {
         return Err(TargetError::ZoneWithoutIpv6);
@@ -437,7 +474,7 @@ pub fn parse_host(s: &str) -> Result<(Host, Option<String>), TargetError> {
     if inner.contains(':') {
         return Err(TargetError::InvalidIpv6);
     }
-    parse_name(inner).map(|n| (Host::Name(n), None))
+    parse_name(inner).map(|n| (Host::Name(n), None, false))
 }
 
 /// Validates a DNS name and returns it lowercased without a trailing dot.
@@ -1386,5 +1423,20 @@ mod tests {
         assert_eq!(split_address_with_port("host:"), Some(("host", 0)));
         assert_eq!(split_address_with_port("nohost"), None);
         assert_eq!(split_address_with_port("[::1]53"), None);
+    }
+
+    #[test]
+    fn plain_spellings_need_no_rewriting() {
+        let plain = |s: &str| parse_host_port_spelled(s).map(|h| h.plain);
+        assert_eq!(plain("93.184.216.34:80"), Ok(true));
+        assert_eq!(plain("[2001:db8::1]:443"), Ok(true));
+        assert_eq!(plain("[::ffff:127.0.0.1]:80"), Ok(true));
+        // Just outside: every other spelling of an IPv4 address, and names.
+        assert_eq!(plain("127.1:80"), Ok(false));
+        assert_eq!(plain("0x7f.0.0.1:80"), Ok(false));
+        assert_eq!(plain("127.0.0.01:80"), Ok(false));
+        assert_eq!(plain("127.0.0.1.:80"), Ok(false));
+        assert_eq!(plain("2130706433:80"), Ok(false));
+        assert_eq!(plain("example.com:80"), Ok(false));
     }
 }

@@ -20,7 +20,7 @@ use crate::hooks::{
 };
 use crate::{
     config::Config,
-    policy::{format_host, parse_host, Caller, Host, Kind, Operation, Reason},
+    policy::{format_host, parse_host, Caller, Host, Kind, Operation, Reason, Transport},
     runtime,
 };
 
@@ -155,11 +155,10 @@ pub(super) fn check_destination(
             .unwrap_or(-1),
         protocol: 0,
     };
-    let transport = kind.transport().ok().map(|t| t.name());
     let asked = || Asked {
         target: target_text(address, port).into(),
         port,
-        transport,
+        transport: kind.transport().map(Transport::name),
     };
     let (host, zone, plain) = match host_for_family(family, address) {
         Ok(parsed) => parsed,

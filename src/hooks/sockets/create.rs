@@ -12,7 +12,6 @@ use ext_php_rs::{
 use super::{step_aside, types, Socket};
 use crate::hooks::{
     args::{arg, num_args, parsed},
-    entry::entry,
     ffi::zend_parse_parameters,
     originals::{call_original, Hook},
     verdict::{self, handler, Action},
@@ -105,18 +104,13 @@ pub unsafe extern "C" fn socket_create(ex: *mut ExecuteData, rv: *mut Zval) {
             ))
         });
     }
-    entry(
-        "socket_create (after)",
-        |_| Ok(()),
-        || {
-            // SAFETY: the return slot is live after the original ran.
-            if let Some(socket) = unsafe { rv.as_ref() }.and_then(Socket::from_zval) {
-                super::reclaim::register(socket);
-                types::record(socket, sotype as i32);
-            }
-            Ok(())
-        },
-    );
+    // Bookkeeping that cannot panic (atomics, a table that only grows):
+    // no entry needed after the original.
+    // SAFETY: the return slot is live after the original ran.
+    if let Some(socket) = unsafe { rv.as_ref() }.and_then(Socket::from_zval) {
+        super::reclaim::register(socket);
+        types::record(socket, sotype as i32);
+    }
 }
 
 /// Decides a socket creation call with the arguments PHP accepted.

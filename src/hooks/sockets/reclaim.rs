@@ -131,17 +131,11 @@ socket_use_handlers! {
 
 /// socket_close: a reclaimed socket closes silently; forget it.
 pub unsafe extern "C" fn socket_close(ex: *mut ExecuteData, rv: *mut Zval) {
-    entry(
-        "socket_close",
-        |_| Ok(()),
-        || {
-            // SAFETY: forwarded from the engine.
-            if let Some(socket) = unsafe { first_socket(ex) } {
-                registry::forget(socket.fd());
-            }
-            Ok(())
-        },
-    );
+    // Forgetting is one atomic store: nothing here can panic.
+    // SAFETY: forwarded from the engine.
+    if let Some(socket) = unsafe { first_socket(ex) } {
+        registry::forget(socket.fd());
+    }
     // SAFETY: forwarded from the engine.
     unsafe { call_original(Hook::SocketClose, ex, rv) };
 }

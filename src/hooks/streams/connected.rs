@@ -24,7 +24,11 @@ use crate::hooks::{
     },
     idle,
 };
-use crate::{policy::Reason, registry, runtime};
+use crate::{
+    policy::Reason,
+    registry::{self, Use},
+    runtime,
+};
 
 const RETURN_OK: c_int = PHP_STREAM_OPTION_RETURN_OK as c_int;
 const RETURN_ERR: c_int = PHP_STREAM_OPTION_RETURN_ERR;
@@ -130,52 +134,95 @@ fn reclaimed_io(what: &str, count: usize, reason: &Reason) -> isize {
     -1
 }
 
-/// `read` of a connected copy.
+/// `read` of a connected copy. The common case is a tail call into the
+/// original after an idle check made of atomics and pointer reads (it
+/// cannot panic); a socket found idle is dealt with under [`entry`].
 pub unsafe extern "C" fn connected_read(
     stream: *mut php_stream,
     buf: *mut c_char,
     count: usize,
 ) -> isize {
-    entry(
-        "stream read",
-        |_| Ok(-1),
-        || {
-            // SAFETY: forwarded from the engine.
-            if let Err(reason) = unsafe { stream_in_use(stream) } {
-                return Ok(reclaimed_io("Read", count, &reason));
-            }
-            // SAFETY: the engine passes a live stream whose ops are a connected copy.
-            Ok(match unsafe { original_of(stream).and_then(|o| o.read) } {
-                // SAFETY: forwarded from the engine to the original read.
-                Some(read) => unsafe { read(stream, buf, count) },
-                None => -1,
-            })
-        },
-    )
+    // SAFETY: forwarded from the engine.
+    let found = unsafe { touch(stream, "stream read") };
+    if !matches!(found, Use::Untracked | Use::Fresh) {
+        let failed = entry(
+            "stream read",
+            |_| Ok(Some(-1)),
+            || {
+                // SAFETY: forwarded from the engine.
+                let settled = unsafe { settle(stream, found) };
+                Ok(settled.err().map(|r| reclaimed_io("Read", count, &r)))
+            },
+        );
+        if let Some(failed) = failed {
+            return failed;
+        }
+    }
+    // SAFETY: the engine passes a live stream whose ops are a connected
+    // copy; forwarded to the original read.
+    match unsafe { original_of(stream).and_then(|o| o.read) } {
+        Some(read) => unsafe { read(stream, buf, count) },
+        None => -1,
+    }
 }
 
-/// `write` of a connected copy.
+/// `write` of a connected copy (as [`connected_read`]).
 pub unsafe extern "C" fn connected_write(
     stream: *mut php_stream,
     buf: *const c_char,
     count: usize,
 ) -> isize {
-    entry(
-        "stream write",
-        |_| Ok(-1),
-        || {
-            // SAFETY: forwarded from the engine.
-            if let Err(reason) = unsafe { stream_in_use(stream) } {
-                return Ok(reclaimed_io("Send", count, &reason));
-            }
-            // SAFETY: as in `connected_read`.
-            Ok(match unsafe { original_of(stream).and_then(|o| o.write) } {
-                // SAFETY: forwarded from the engine to the original write.
-                Some(write) => unsafe { write(stream, buf, count) },
-                None => -1,
-            })
-        },
-    )
+    // SAFETY: forwarded from the engine.
+    let found = unsafe { touch(stream, "stream write") };
+    if !matches!(found, Use::Untracked | Use::Fresh) {
+        let failed = entry(
+            "stream write",
+            |_| Ok(Some(-1)),
+            || {
+                // SAFETY: forwarded from the engine.
+                let settled = unsafe { settle(stream, found) };
+                Ok(settled.err().map(|r| reclaimed_io("Send", count, &r)))
+            },
+        );
+        if let Some(failed) = failed {
+            return failed;
+        }
+    }
+    // SAFETY: as in `connected_read`.
+    match unsafe { original_of(stream).and_then(|o| o.write) } {
+        Some(write) => unsafe { write(stream, buf, count) },
+        None => -1,
+    }
+}
+
+/// A use of a connected stream: what the idle clock found (the fast path
+/// of every read and write). A fault injected at `site` sends every use
+/// to the slow path, where the entry of `site` panics.
+///
+/// # Safety
+/// `stream` must be a live socket stream.
+#[inline]
+unsafe fn touch(stream: *mut php_stream, site: &str) -> Use {
+    if crate::hooks::entry::fault_at(site) {
+        return Use::Reclaimed { idle_secs: 0 };
+    }
+    // SAFETY: forwarded.
+    match unsafe { stream_fd(stream) } {
+        Some(fd) => idle::touch(fd),
+        None => Use::Untracked,
+    }
+}
+
+/// Acts on what [`touch`] found.
+///
+/// # Safety
+/// `stream` must be a live socket stream.
+unsafe fn settle(stream: *mut php_stream, found: Use) -> Result<(), Reason> {
+    // SAFETY: forwarded.
+    match unsafe { stream_fd(stream) } {
+        Some(fd) => idle::settle(fd, found),
+        None => Ok(()),
+    }
 }
 
 /// `set_option` of a connected copy: a reclaimed stream is dead (feof()

@@ -98,7 +98,7 @@ impl GuardSet {
 
     /// The policy transport, if the name is one.
     pub fn transport(&self) -> Option<Transport> {
-        self.kind().transport().ok()
+        self.kind().transport()
     }
 }
 

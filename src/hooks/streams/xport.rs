@@ -44,8 +44,8 @@ use crate::hooks::{
 use crate::{
     config::{Config, Outcome},
     policy::{
-        atoi_port, format_host_port, parse_host, parse_host_port, split_host_port, Caller, Host,
-        Operation, Reason, Transport,
+        atoi_port, format_host_port, parse_host, parse_host_port_spelled, split_host_port, Caller,
+        Host, HostPort, Operation, Reason, Transport,
     },
     runtime,
 };
@@ -157,6 +157,7 @@ unsafe fn guarded_set_option(
             // SAFETY: both are live for the call; the references end here,
             // before the original runs.
             let (op, step) = unsafe { ((*xparam).op, decide_step(&*stream, set, &*xparam, role)) };
+            engine::flush_logs()?;
             match step {
                 Step::Deny(reason) => {
                     let text = reason.to_string();
@@ -213,8 +214,10 @@ unsafe fn delegate(
     };
     let ptrparam = xparam.cast::<c_void>();
     if pinned.is_empty() {
-        // SAFETY: forwarded.
-        return engine(|| unsafe { original_set(stream, option, value, ptrparam) });
+        // SAFETY: forwarded; nothing of ours with a destructor is alive
+        // across the call (the caller's `pinned` is empty), so a bailout
+        // skips nothing and needs no zend_try.
+        return Ok(unsafe { original_set(stream, option, value, ptrparam) });
     }
     // SAFETY: the param is live for the whole call; read and written
     // through the raw pointer only, around the original's own writes.
@@ -372,17 +375,28 @@ fn decide_connect<'a>(
     to_step: &dyn Fn(Outcome, Vec<CString>) -> Step,
 ) -> Step {
     let local = set.transport().is_some_and(Transport::is_local);
-    let (host, zone, port) = if local {
-        (Host::Path(name.to_owned()), None, None)
+    let parsed = if local {
+        Ok(HostPort {
+            host: Host::Path(name.to_owned()),
+            zone: None,
+            port: None,
+            plain: true,
+        })
     } else {
-        match parse_host_port(name) {
-            Ok(parsed) => parsed,
-            Err(e) => {
-                return to_step(
-                    verdict::refuse(config, Reason::target(name, &e), asked),
-                    Vec::new(),
-                )
-            }
+        parse_host_port_spelled(name)
+    };
+    let HostPort {
+        host,
+        zone,
+        port,
+        plain,
+    } = match parsed {
+        Ok(parsed) => parsed,
+        Err(e) => {
+            return to_step(
+                verdict::refuse(config, Reason::target(name, &e), asked),
+                Vec::new(),
+            )
         }
     };
     let port = port.unwrap_or(0);
@@ -393,11 +407,8 @@ fn decide_connect<'a>(
     };
     let outcome = verdict::decide(config, &op, caller, asked);
     let pinned: Result<Vec<CString>, _> = match (&outcome, &host) {
-        (Outcome::Allow(addrs), Host::Ip(ip))
-            if addrs.as_slice() == [*ip] && is_plain_literal(name, *ip) =>
-        {
-            Ok(Vec::new())
-        }
+        // Every resolver reads it as it is: nothing to rewrite.
+        (Outcome::Allow(_), Host::Ip(_)) if plain => Ok(Vec::new()),
         (Outcome::Allow(addrs), Host::Ip(_) | Host::Name(_)) if !addrs.is_empty() => addrs
             .as_slice()
             .iter()
@@ -419,15 +430,6 @@ fn decide_connect<'a>(
     }
 }
 
-/// Whether the host part of `name` is already exactly `ip` as every
-/// resolver spells it (then nothing needs rewriting).
-fn is_plain_literal(name: &str, ip: std::net::IpAddr) -> bool {
-    split_host_port(name)
-        .ok()
-        .and_then(|(host, _)| host.parse::<std::net::IpAddr>().ok())
-        == Some(ip)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -447,15 +449,5 @@ mod tests {
         assert_eq!(bindto_address("localhost:80"), None);
         assert_eq!(bindto_address(":0"), None);
         assert_eq!(bindto_address("10.0.0.1"), None);
-    }
-
-    #[test]
-    fn plain_literals_are_not_rewritten() {
-        let ip: std::net::IpAddr = "93.184.216.34".parse().expect("ip");
-        assert!(is_plain_literal("93.184.216.34:80", ip));
-        assert!(!is_plain_literal("93.184.216.034:80", ip));
-        assert!(!is_plain_literal("1572395042:80", ip));
-        let v6: std::net::IpAddr = "2001:db8::1".parse().expect("ip");
-        assert!(is_plain_literal("[2001:db8::1]:443", v6));
     }
 }
