@@ -16,15 +16,18 @@
  *   -c FILE   php.ini to read (extension=..., extension_dir=...); default
  *             $HARNESS_INI, else PHP's usual search.
  *   -T SPEC   one thread (repeatable) with these per-request settings,
- *             ';'-separated name=value pairs ('' for none).
+ *             ';'-separated name=value pairs ('' for none). Alternatives
+ *             separated by '|' are taken in turn, one per request (a thread
+ *             that serves several vhosts one after the other).
  *   -x N      run N threads of every -T spec (default 1).
  *   -r N      requests per thread (default 20).
  *
  * Output: every line a request prints goes to stdout as
  *   "T<thread> R<request> | <line>"
  * written in one piece after the request ends (threads' lines never mix
- * within a request). $_SERVER['HARNESS_THREAD'], ['HARNESS_SPEC'] and
- * ['HARNESS_REQUEST'] tell the script who runs it. Exit status: 0, or 1 if a
+ * within a request). $_SERVER['HARNESS_THREAD'], ['HARNESS_SPEC'] ("spec.
+ * alternative", e.g. "3.2") and ['HARNESS_REQUEST'] tell the script who
+ * runs it. Exit status: 0, or 1 if a
  * request failed to start or a setting was refused.
  */
 #include <main/php.h>
@@ -48,7 +51,8 @@
 #endif
 
 struct setting { char *name; char *value; };
-struct spec { int index; char *text; struct setting *settings; int count; };
+struct alt { struct setting *settings; int count; };
+struct spec { int index; struct alt alts[16]; int nalts; };
 struct worker { pthread_t tid; int number; struct spec *spec; };
 
 static const char *script_path;
@@ -105,7 +109,7 @@ static void harness_register_variables(zval *track_vars_array)
 	if (self) {
 		snprintf(n, sizeof n, "%d", self->number);
 		php_register_variable("HARNESS_THREAD", n, track_vars_array);
-		snprintf(n, sizeof n, "%d", self->spec->index);
+		snprintf(n, sizeof n, "%d.%d", self->spec->index, (request_no - 1) % self->spec->nalts + 1);
 		php_register_variable("HARNESS_SPEC", n, track_vars_array);
 		snprintf(n, sizeof n, "%d", request_no);
 		php_register_variable("HARNESS_REQUEST", n, track_vars_array);
@@ -138,14 +142,14 @@ static void flush_request(void)
 }
 
 /* php_admin_value, as apache2handler's apply_config() does it. */
-static void apply_settings(struct spec *spec)
+static void apply_settings(struct alt *alt)
 {
-	for (int i = 0; i < spec->count; i++) {
-		zend_string *name = zend_string_init(spec->settings[i].name, strlen(spec->settings[i].name), 0);
-		const char *value = spec->settings[i].value;
+	for (int i = 0; i < alt->count; i++) {
+		zend_string *name = zend_string_init(alt->settings[i].name, strlen(alt->settings[i].name), 0);
+		const char *value = alt->settings[i].value;
 		if (zend_alter_ini_entry_chars(name, value, strlen(value), PHP_INI_SYSTEM, PHP_INI_STAGE_ACTIVATE) == FAILURE) {
 			char msg[512];
-			int n = snprintf(msg, sizeof msg, "[harness] setting %s=%s was refused\n", spec->settings[i].name, value);
+			int n = snprintf(msg, sizeof msg, "[harness] setting %s=%s was refused\n", alt->settings[i].name, value);
 			buf_append(msg, (size_t) n);
 			atomic_fetch_add(&failures, 1);
 		}
@@ -161,7 +165,7 @@ static void *worker_main(void *arg)
 	pthread_barrier_wait(&start_barrier);
 
 	for (request_no = 1; request_no <= requests; request_no++) {
-		apply_settings(self->spec);
+		apply_settings(&self->spec->alts[(request_no - 1) % self->spec->nalts]);
 		SG(options) |= SAPI_OPTION_NO_CHDIR;
 		SG(request_info).argc = 0;
 		SG(request_info).argv = NULL;
@@ -193,17 +197,25 @@ static void *worker_main(void *arg)
 
 static struct spec parse_spec(int index, const char *text)
 {
-	struct spec s = { .index = index, .text = strdup(text) };
-	char *copy = strdup(text), *save = NULL;
-	for (char *tok = strtok_r(copy, ";", &save); tok; tok = strtok_r(NULL, ";", &save)) {
-		char *eq = strchr(tok, '=');
-		if (!eq) { fprintf(stderr, "harness: bad setting '%s' (name=value)\n", tok); exit(2); }
-		*eq = '\0';
-		s.settings = realloc(s.settings, sizeof *s.settings * (s.count + 1));
-		s.settings[s.count].name = strdup(tok);
-		s.settings[s.count].value = strdup(eq + 1);
-		s.count++;
-	}
+	struct spec s = { .index = index };
+	char *copy = strdup(text), *save_alt = NULL;
+	/* strtok_r skips empty fields: an empty text is one empty alternative. */
+	char *alt_text = strtok_r(copy, "|", &save_alt);
+	do {
+		struct alt *a = &s.alts[s.nalts];
+		if (s.nalts == 16) { fputs("harness: at most 16 alternatives\n", stderr); exit(2); }
+		s.nalts++;
+		char *save = NULL;
+		for (char *tok = alt_text ? strtok_r(alt_text, ";", &save) : NULL; tok; tok = strtok_r(NULL, ";", &save)) {
+			char *eq = strchr(tok, '=');
+			if (!eq) { fprintf(stderr, "harness: bad setting '%s' (name=value)\n", tok); exit(2); }
+			*eq = '\0';
+			a->settings = realloc(a->settings, sizeof *a->settings * (a->count + 1));
+			a->settings[a->count].name = strdup(tok);
+			a->settings[a->count].value = strdup(eq + 1);
+			a->count++;
+		}
+	} while ((alt_text = strtok_r(NULL, "|", &save_alt)) != NULL);
 	free(copy);
 	return s;
 }
@@ -225,12 +237,12 @@ int main(int argc, char **argv)
 			nspecs++;
 			break;
 		default:
-			fputs("usage: harness [-c php.ini] [-r requests] [-x copies] [-T 'name=value;...']... script.php\n", stderr);
+			fputs("usage: harness [-c php.ini] [-r requests] [-x copies] [-T 'name=value;...|...']... script.php\n", stderr);
 			return 2;
 		}
 	}
 	if (optind != argc - 1 || requests < 1 || copies < 1) {
-		fputs("usage: harness [-c php.ini] [-r requests] [-x copies] [-T 'name=value;...']... script.php\n", stderr);
+		fputs("usage: harness [-c php.ini] [-r requests] [-x copies] [-T 'name=value;...|...']... script.php\n", stderr);
 		return 2;
 	}
 	script_path = argv[optind];

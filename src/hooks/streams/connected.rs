@@ -159,8 +159,9 @@ pub unsafe extern "C" fn connected_read(
         }
     }
     // SAFETY: the engine passes a live stream whose ops are a connected
-    // copy; forwarded to the original read.
+    // copy.
     match unsafe { original_of(stream).and_then(|o| o.read) } {
+        // SAFETY: forwarded from the engine to the original read.
         Some(read) => unsafe { read(stream, buf, count) },
         None => -1,
     }
@@ -190,6 +191,7 @@ pub unsafe extern "C" fn connected_write(
     }
     // SAFETY: as in `connected_read`.
     match unsafe { original_of(stream).and_then(|o| o.write) } {
+        // SAFETY: forwarded from the engine to the original write.
         Some(write) => unsafe { write(stream, buf, count) },
         None => -1,
     }
