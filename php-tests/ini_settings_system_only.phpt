@@ -20,9 +20,11 @@ bool(false)
 string(1) "1"
 bool(false)
 string(0) ""
-array(10) {
+array(11) {
   ["sockguard.allow"]=>
   string(0) ""
+  ["sockguard.allow_ffi"]=>
+  string(1) "0"
   ["sockguard.app_id"]=>
   string(0) ""
   ["sockguard.audit_log"]=>

@@ -27,7 +27,8 @@ pub struct Entry<'a> {
     /// The PHP function (or path) that asked.
     pub function: &'a str,
     /// For a library's own call (seen by the C-library floor): the library
-    /// and its C function, e.g. "libpq.so.5 (connect)".
+    /// and its C function, e.g. "libpq.so.5 (connect)"; absent otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub library: Option<&'a str>,
     /// The target as the app gave it.
     pub target: &'a str,

@@ -149,8 +149,15 @@ pub const AUDIT_LOG: IniSetting = IniSetting {
     doc: "path or stderr: one JSON line per denial",
 };
 
+/// `sockguard.allow_ffi`: FFI may be used.
+pub const ALLOW_FFI: IniSetting = IniSetting {
+    name: "sockguard.allow_ffi",
+    default: "0",
+    doc: "1: PHP's FFI may be used (it can call any C function, past every check)",
+};
+
 /// Every setting, in the order phpinfo shows them.
-pub const ALL: [IniSetting; 10] = [
+pub const ALL: [IniSetting; 11] = [
     MODE,
     PAID_APP,
     APP_ID,
@@ -161,6 +168,7 @@ pub const ALL: [IniSetting; 10] = [
     RESOLVER,
     PASSTHROUGH_OPTIONS,
     AUDIT_LOG,
+    ALLOW_FFI,
 ];
 
 /// The raw values of [`ALL`], in the same order.
@@ -322,6 +330,15 @@ impl Config {
             false
         });
 
+        let allow_ffi = ini_bool(values.get(ALLOW_FFI)).unwrap_or_else(|| {
+            problems.push(format!(
+                "{}: \"{}\" is not a boolean (1 or 0); FFI is denied",
+                ALLOW_FFI.name,
+                values.get(ALLOW_FFI)
+            ));
+            false
+        });
+
         let app_id = match values.get(APP_ID).trim() {
             "" => std::env::var("GAE_APPLICATION")
                 .ok()
@@ -372,7 +389,7 @@ impl Config {
             }
         }
 
-        let policy = Self::build_policy(values, paid_app, passthrough, system);
+        let policy = Self::build_policy(values, paid_app, allow_ffi, passthrough, system);
         if let Err(reason) = &policy {
             problems.push(format!("{reason}; every connection is denied"));
         }
@@ -406,6 +423,7 @@ impl Config {
     fn build_policy(
         values: &IniValues,
         paid_app: bool,
+        allow_ffi: bool,
         passthrough: Vec<SockOpt>,
         system: &dyn System,
     ) -> Result<Policy, Reason> {
@@ -427,6 +445,7 @@ impl Config {
             deny: values.get(DENY).to_owned(),
             ranges_json,
             paid_app,
+            allow_ffi,
             passthrough,
             nameservers: nameservers(&system.read_file(RESOLV_CONF).unwrap_or_default()),
         })

@@ -29,6 +29,9 @@
  * - sockguard.passthrough_options = ""  socket options handed to the OS instead of being
  *                                       mocked or refused, e.g. "SO_RCVTIMEO,SO_SNDTIMEO"; also
  *                                       by number: "20" (SOL_SOCKET) or "6:1" (level:option).
+ * - sockguard.allow_ffi = 0             1: PHP's FFI may be used. FFI calls C functions and
+ *                                       writes memory directly, past every check, so it is
+ *                                       denied by default (FFI\Exception with the reason).
  * - sockguard.audit_log = ""            path or "stderr": one JSON line per denial, each line
  *                                       whole or absent. A path that cannot be written is
  *                                       reported at startup.
@@ -58,7 +61,7 @@
  * @return array{allowed: bool, code: ?string, message: string, addresses: list<string>, mode: string}
  *         code is one of blocked-range, google-range, port-25, transport, listen,
  *         bind, option, reclaimed, not-paid, foreign-socket, dns, rule, target, config,
- *         internal.
+ *         ffi, internal.
  * @throws ValueError if $port is outside 0..65535 or $caller is not one of the three
  */
 function sockguard_check(string $target, int $port = 0, string $transport = "tcp", string $caller = "client"): array {}

@@ -2,7 +2,9 @@
 
 TCP on every namespace address: HTTP on 80 and 8080 and HTTPS on 443 (the
 body names the address that answered, and for TLS the SNI name), a
-greeting-and-echo line server on the other ports. UDP echo on 53 and 8053 on
+greeting-and-echo line server on the other ports, and an FTP server on 2121
+whose PASV replies name 10.20.30.40 (a data connection to a private address,
+which only the C-library floor can stop). UDP echo on 53 and 8053 on
 every address. A DNS server on 127.0.0.53:53 answers the test names that
 /etc/hosts does not carry (rebind.sockguard.test answers a public address
 once, then a private one). Writes STATE/ready once every socket listens.
@@ -50,26 +52,36 @@ async def http(reader, writer):
     sni = f" sni={SNI.pop(id(sslobj), None)}" if sslobj is not None else ""
     try:
         request = await asyncio.wait_for(reader.readline(), 10)
+        length = 0
         while True:
             line = await asyncio.wait_for(reader.readline(), 10)
             if line in (b"\r\n", b"\n", b""):
                 break
+            key, _, value = line.decode("latin-1").partition(":")
+            if key.strip().lower() == "content-length":
+                length = int(value.strip() or 0)
         parts = request.decode("latin-1").split()
         path = parts[1] if len(parts) > 1 else "/"
         body = f"hello from {local_name(writer)}{sni}\n".encode()
+        kind = "text/plain"
         if path.startswith("/redirect?to="):
             # /redirect?to=URL answers 302 to URL.
             head = f"HTTP/1.1 302 Found\r\nLocation: {path[len('/redirect?to='):]}\r\n"
+        elif path.startswith("/dns-query") and length:
+            # DNS over HTTPS (RFC 8484, POST), with the test names.
+            head = "HTTP/1.1 200 OK\r\n"
+            body = dns_answer(await reader.readexactly(length), {})
+            kind = "application/dns-message"
         else:
             head = "HTTP/1.1 200 OK\r\n"
         writer.write(
             head.encode()
-            + b"Content-Type: text/plain\r\nConnection: close\r\n"
+            + f"Content-Type: {kind}\r\nConnection: close\r\n".encode()
             + f"Content-Length: {len(body)}\r\n\r\n".encode()
             + body
         )
         await writer.drain()
-    except (asyncio.TimeoutError, ConnectionError, ssl.SSLError):
+    except (asyncio.TimeoutError, ConnectionError, ssl.SSLError, asyncio.IncompleteReadError, ValueError):
         pass
     finally:
         writer.close()
@@ -91,6 +103,82 @@ async def line_echo(reader, writer):
         writer.close()
 
 
+FTP_FILE = b"hello from the data connection on 10.20.30.40\n"
+
+
+async def ftp(reader, writer):
+    """Just enough FTP for ext/ftp: login, PASV (always naming 10.20.30.40,
+    where the data listener is), RETR and NLST of one file, QUIT."""
+    data_server = None
+    data_conn = asyncio.get_running_loop().create_future()
+
+    async def send(line):
+        writer.write(line.encode() + b"\r\n")
+        await writer.drain()
+
+    async def serve_data(payload):
+        try:
+            r, w = await asyncio.wait_for(data_conn, 10)
+        except asyncio.TimeoutError:
+            await send("425 No data connection")
+            return
+        w.write(payload)
+        await w.drain()
+        w.close()
+        await send("226 Transfer complete")
+
+    try:
+        await send("220 sockguard-test ftp")
+        while True:
+            line = await asyncio.wait_for(reader.readline(), 30)
+            if not line:
+                break
+            verb = line.decode("latin-1").strip().split(" ")[0].upper()
+            if verb == "USER":
+                await send("331 Password required")
+            elif verb == "PASS":
+                await send("230 Logged in")
+            elif verb in ("TYPE", "MODE", "STRU", "OPTS"):
+                await send("200 OK")
+            elif verb == "SYST":
+                await send("215 UNIX Type: L8")
+            elif verb == "PWD":
+                await send('257 "/"')
+            elif verb == "FEAT":
+                await send("211 No features")
+            elif verb == "SIZE":
+                await send(f"213 {len(FTP_FILE)}")
+            elif verb == "PASV":
+                if data_server is not None:
+                    data_server.close()
+                data_conn = asyncio.get_running_loop().create_future()
+
+                def accepted(r, w, fut=data_conn):
+                    if not fut.done():
+                        fut.set_result((r, w))
+
+                data_server = await asyncio.start_server(accepted, "10.20.30.40", 0)
+                port = data_server.sockets[0].getsockname()[1]
+                await send(f"227 Entering Passive Mode (10,20,30,40,{port >> 8},{port & 255})")
+            elif verb == "RETR":
+                await send("150 Opening data connection")
+                await serve_data(FTP_FILE)
+            elif verb in ("NLST", "LIST"):
+                await send("150 Opening data connection")
+                await serve_data(b"file.txt\r\n")
+            elif verb == "QUIT":
+                await send("221 Bye")
+                break
+            else:
+                await send("502 Not implemented")
+    except (asyncio.TimeoutError, ConnectionError):
+        pass
+    finally:
+        if data_server is not None:
+            data_server.close()
+        writer.close()
+
+
 class Dns(asyncio.DatagramProtocol):
     """Just enough DNS: A queries for DNS_A names, NXDOMAIN for the rest.
     Datagrams too short to be DNS are echoed (the allowlist tests ping
@@ -104,30 +192,36 @@ class Dns(asyncio.DatagramProtocol):
         if len(data) < 12:
             self.transport.sendto(data, addr)
             return
-        qid, _flags, qdcount = struct.unpack("!HHH", data[:6])
-        pos, labels = 12, []
-        while pos < len(data) and data[pos] != 0:
-            n = data[pos]
-            labels.append(data[pos + 1 : pos + 1 + n].decode("ascii", "replace"))
-            pos += 1 + n
-        question = data[12 : pos + 5]
-        qtype = struct.unpack("!H", data[pos + 1 : pos + 3])[0] if pos + 3 <= len(data) else 0
-        name = ".".join(labels).lower()
-        if os.environ.get("SG_DNS_DEBUG"):
-            print("dns", addr, qtype, name, data.hex(), file=sys.stderr, flush=True)
-        answers = b""
-        rcode = 3
-        if name in DNS_A:
-            rcode = 0
-            if qtype == 1:
-                ttl, ips = DNS_A[name]
-                n = self.asked.get(name, 0)
-                self.asked[name] = n + 1
-                ip = ips[min(n, len(ips) - 1)]
-                answers = struct.pack("!HHHIH", 0xC00C, 1, 1, ttl, 4) + socket.inet_aton(ip)
-        flags = 0x8180 | rcode
-        header = struct.pack("!HHHHHH", qid, flags, qdcount, 1 if answers else 0, 0, 0)
-        self.transport.sendto(header + question + answers, addr)
+        self.transport.sendto(dns_answer(data, self.asked), addr)
+
+
+def dns_answer(data, asked):
+    """The answer to a DNS query: A records for DNS_A names, NXDOMAIN for
+    the rest. `asked` counts the queries per name."""
+    qid, _flags, qdcount = struct.unpack("!HHH", data[:6])
+    pos, labels = 12, []
+    while pos < len(data) and data[pos] != 0:
+        n = data[pos]
+        labels.append(data[pos + 1 : pos + 1 + n].decode("ascii", "replace"))
+        pos += 1 + n
+    question = data[12 : pos + 5]
+    qtype = struct.unpack("!H", data[pos + 1 : pos + 3])[0] if pos + 3 <= len(data) else 0
+    name = ".".join(labels).lower()
+    if os.environ.get("SG_DNS_DEBUG"):
+        print("dns", qtype, name, data.hex(), file=sys.stderr, flush=True)
+    answers = b""
+    rcode = 3
+    if name in DNS_A:
+        rcode = 0
+        if qtype == 1:
+            ttl, ips = DNS_A[name]
+            n = asked.get(name, 0)
+            asked[name] = n + 1
+            ip = ips[min(n, len(ips) - 1)]
+            answers = struct.pack("!HHHIH", 0xC00C, 1, 1, ttl, 4) + socket.inet_aton(ip)
+    flags = 0x8180 | rcode
+    header = struct.pack("!HHHHHH", qid, flags, qdcount, 1 if answers else 0, 0, 0)
+    return header + question + answers
 
 
 class Echo(asyncio.DatagramProtocol):
@@ -180,6 +274,7 @@ async def main(state, addresses_file):
             servers.append(await asyncio.start_server(http, sock=tcp_socket(family, port), ssl=tls))
         for port in LINE_PORTS:
             servers.append(await asyncio.start_server(line_echo, sock=tcp_socket(family, port)))
+        servers.append(await asyncio.start_server(ftp, sock=tcp_socket(family, 2121)))
     # Port 9001 answers on 93.184.216.34 only: fallback.sockguard.test's IPv6
     # address refuses it, so clients must fall back to the IPv4 one.
     only_v4 = socket.socket(socket.AF_INET, socket.SOCK_STREAM)

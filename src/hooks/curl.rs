@@ -20,6 +20,7 @@ use std::{
 use ext_php_rs::{ffi::zend_class_entry, types::Zval, zend::ExecuteData};
 
 use super::{
+    approvals,
     args::arg,
     engine::{self, find_class},
     entry::entry,
@@ -224,10 +225,21 @@ unsafe extern "C" fn open_socket(
                 return Ok(CURL_SOCKET_BAD);
             }
             Ok(match decide(purpose, address) {
-                // SAFETY: plain socket(2) with the parameters libcurl asked for.
-                Ok(()) => unsafe {
-                    libc::socket((*address).family, (*address).socktype, (*address).protocol)
-                },
+                Ok(()) => {
+                    // SAFETY: plain socket(2) with the parameters libcurl asked for.
+                    let fd = unsafe {
+                        libc::socket((*address).family, (*address).socktype, (*address).protocol)
+                    };
+                    // SAFETY: as in `decide`.
+                    let endpoint = unsafe {
+                        sockaddr::read(ptr::addr_of!((*address).addr), (*address).addrlen)
+                    };
+                    if let (true, Ok(Endpoint::Ip(sa))) = (fd >= 0, endpoint) {
+                        // libcurl's connect on this socket reaches the floor: decided.
+                        approvals::approve(fd, sa);
+                    }
+                    fd
+                }
                 Err(reason) => refuse(reason),
             })
         },

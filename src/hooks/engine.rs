@@ -78,6 +78,17 @@ pub fn active_function() -> String {
     engine_str(unsafe { super::ffi::get_active_function_name() })
 }
 
+/// The PHP function running now as PHP's own warnings name it:
+/// "pg_connect", "PDO::__construct".
+pub fn active_function_qualified() -> String {
+    let mut space: *const std::ffi::c_char = ptr::null();
+    // SAFETY: valid during a request; the engine returns its own strings
+    // ("" when there is no class) and sets `space` to "" or "::".
+    let class = engine_str(unsafe { super::ffi::get_active_class_name(&mut space) });
+    let space = engine_str(space);
+    format!("{class}{space}{}", active_function())
+}
+
 /// The script file and line being executed.
 pub fn executed_location() -> (String, u32) {
     // SAFETY: valid during a request; the engine answers "[no active file]"

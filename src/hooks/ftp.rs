@@ -10,6 +10,7 @@ use std::{ffi::c_char, ptr};
 use ext_php_rs::{ffi::zend_long, types::Zval, zend::ExecuteData};
 
 use super::{
+    approvals,
     args::{c_string_part, num_args, parsed, zpp_bytes},
     ffi::zend_parse_parameters,
     originals::{call_original, Hook},
@@ -65,10 +66,13 @@ fn decide(name: &str, port: u16) -> Action {
     };
     match outcome {
         Outcome::Allow(addrs) => match addrs.first() {
-            Some(first) => Action::Rewrite {
-                arg: 1,
-                value: format_host(first, zone.as_deref()),
-            },
+            Some(first) => {
+                approvals::approve(-1, std::net::SocketAddr::new(first, port));
+                Action::Rewrite {
+                    arg: 1,
+                    value: format_host(first, zone.as_deref()),
+                }
+            }
             None => Action::Original,
         },
         Outcome::Mock(_) => Action::Original,

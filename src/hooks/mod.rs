@@ -8,25 +8,31 @@
 //!   bailouts never cross the boundary, failures deny), [`clock`];
 //! - [`engine`] (warnings, the error log), [`args`] (call frames),
 //!   [`originals`] (the guarded functions and their saved handlers),
-//!   [`sockaddr`] (reading C socket addresses), [`socket_object`]
+//!   [`sockaddr`] (reading C socket addresses), [`approvals`] (what the
+//!   layers above decided, for the floor), [`socket_object`]
 //!   (ext/sockets' `Socket`), [`idle`] (idle reclaim);
 //! - [`verdict`]: the mode, the audit log and what a function hook does
 //!   with a decision;
 //! - the hook modules: [`sockets`] (ext/sockets), [`streams`] (every
-//!   stream transport), [`curl`], [`ftp`], [`soap`];
+//!   stream transport), [`curl`], [`ftp`], [`soap`], [`php_ffi`] (PHP's
+//!   FFI), and [`floor`] (the
+//!   C library's socket calls, made by every other loaded library);
 //! - [`install`] (the handler swaps) and [`module`] (the lifecycle) on top.
 
+mod approvals;
 mod args;
 mod clock;
 mod curl;
 mod engine;
 mod entry;
 pub mod ffi;
+mod floor;
 mod ftp;
 mod idle;
 mod install;
 pub mod module;
 mod originals;
+mod php_ffi;
 mod soap;
 mod sockaddr;
 mod socket_object;

@@ -28,10 +28,10 @@ use ext_php_rs::{
 };
 
 use super::{
-    clock, curl, engine,
+    approvals, clock, curl, engine,
     entry::{self, entry, Bailout},
     ffi::{module_registry, zend_ini_string_ex, zend_sockets_globals, zend_unregister_ini_entries},
-    install,
+    floor, install, php_ffi,
     sockets::{types, SOCKETS},
     streams,
 };
@@ -49,7 +49,7 @@ const SUCCESS: c_int = 0;
 const FAILURE: c_int = -1;
 
 /// The dependency list, NULL-terminated as the engine expects.
-struct Deps([zend_module_dep; 7]);
+struct Deps([zend_module_dep; 8]);
 // SAFETY: only pointers to static C strings; the engine reads them.
 unsafe impl Sync for Deps {}
 
@@ -69,6 +69,7 @@ static DEPS: Deps = Deps([
     optional(c"mysqlnd"),
     optional(c"soap"),
     optional(c"ftp"),
+    optional(c"ffi"),
     zend_module_dep {
         name: ptr::null(),
         rel: ptr::null(),
@@ -182,6 +183,8 @@ fn find_sockets_ext() {
 /// Puts back everything MINIT may have installed; each step undoes only
 /// what is still sockguard's.
 fn uninstall_all() {
+    floor::uninstall();
+    php_ffi::uninstall();
     streams::factory::uninstall();
     install::uninstall();
     types::uninstall();
@@ -215,6 +218,9 @@ extern "C" fn minit(_type: c_int, module_number: c_int) -> c_int {
             install::install();
             streams::factory::install();
             curl::init();
+            php_ffi::install();
+            // Last: every extension and what it links is loaded by now.
+            floor::install();
             entry::fault_point("minit installed");
             refresh_config(true)?;
             Ok(SUCCESS)
@@ -247,10 +253,27 @@ extern "C" fn rinit(_type: c_int, _module_number: c_int) -> c_int {
             Ok(SUCCESS)
         },
         || {
+            floor::set_serving(true);
+            approvals::clear();
             streams::reset_request_state();
             curl::reset_request_state();
             refresh_config(false)?;
             streams::persistent::release_foreign(&runtime::current().app_id);
+            Ok(SUCCESS)
+        },
+    )
+}
+
+extern "C" fn rshutdown(_type: c_int, _module_number: c_int) -> c_int {
+    entry(
+        "rshutdown",
+        |_| Ok(SUCCESS),
+        || {
+            // Warnings the VM never got to show go to the log.
+            floor::flush_warnings_to_log();
+            engine::flush_logs()?;
+            approvals::clear();
+            floor::set_serving(false);
             Ok(SUCCESS)
         },
     )
@@ -295,6 +318,13 @@ fn info_rows() {
     info_table_row!("app id", cell(&config.app_id));
     info_table_row!("idle clock", clock::describe());
     info_table_row!(
+        "C library floor",
+        cell(format!(
+            "{} entries in the loaded libraries",
+            floor::entries()
+        ))
+    );
+    info_table_row!(
         "idle timeout",
         cell(
             config
@@ -306,6 +336,7 @@ fn info_rows() {
         Ok(policy) => {
             let info = policy.describe();
             info_table_row!("paid app", if info.paid_app { "yes" } else { "no" });
+            info_table_row!("FFI", if info.allow_ffi { "allowed" } else { "denied" });
             info_table_row!("allowlist", cell(info.allowlist.join(", ")));
             info_table_row!(
                 "allowlist addresses",
@@ -375,6 +406,7 @@ pub extern "C" fn get_module() -> *mut ModuleEntry {
             .startup_function(minit)
             .shutdown_function(mshutdown)
             .request_startup_function(rinit)
+            .request_shutdown_function(rshutdown)
             .info_function(minfo);
         let built: Result<(ModuleEntry, _, _), _> = builder.try_into();
         match built {

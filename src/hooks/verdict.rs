@@ -69,7 +69,7 @@ impl Origin {
     pub fn php() -> Origin {
         let (file, line) = engine::executed_location();
         Origin {
-            function: engine::active_function(),
+            function: engine::active_function_qualified(),
             file,
             line,
             library: None,
@@ -107,7 +107,10 @@ pub fn decide<'a>(
     judge(config, config.decide(op, caller), asked, Origin::php)
 }
 
-/// [`decide`] for a call made elsewhere than a PHP function hook.
+/// [`decide`] for a library's own call, seen by the C-library floor. Only
+/// what the floor refuses or reports is counted: a call it lets through is
+/// counted by the layer of PHP that asked for it (connect, socket, bind),
+/// if any, and must not be counted twice.
 pub fn decide_from<'a>(
     config: &Config,
     op: &Operation<'_>,
@@ -115,7 +118,10 @@ pub fn decide_from<'a>(
     asked: impl FnOnce() -> Asked<'a>,
     origin: impl FnOnce() -> Origin,
 ) -> Outcome {
-    judge(config, config.decide(op, caller), asked, origin)
+    match config.decide(op, caller) {
+        Decision::Allow(addrs) => Outcome::Allow(addrs),
+        decision => judge(config, decision, asked, origin),
+    }
 }
 
 /// A call whose target the hook cannot even translate into an operation
@@ -179,7 +185,7 @@ fn judge<'a>(
 pub fn report_line(target: &str, reason: &Reason) -> String {
     format!(
         "sockguard: would deny {}({target}): {reason} [{}]",
-        engine::active_function(),
+        engine::active_function_qualified(),
         reason.code()
     )
 }

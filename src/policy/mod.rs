@@ -236,6 +236,8 @@ pub enum Reason {
         /// What is wrong with it.
         error: String,
     },
+    /// PHP's FFI is not allowed (`sockguard.allow_ffi`).
+    Ffi,
     /// sockguard could not decide (an internal failure), so it denies.
     Internal {
         /// What failed.
@@ -263,6 +265,7 @@ impl Reason {
             Reason::Rule { .. } => "rule",
             Reason::Target { .. } => "target",
             Reason::Config { .. } => "config",
+            Reason::Ffi => "ffi",
             Reason::Internal { .. } => "internal",
         }
     }
@@ -285,6 +288,7 @@ impl Reason {
             | Reason::Rule { .. }
             | Reason::Target { .. }
             | Reason::Config { .. }
+            | Reason::Ffi
             | Reason::Internal { .. } => libc::EACCES,
         }
     }
@@ -348,6 +352,10 @@ impl fmt::Display for Reason {
                 escape_truncated(input, TARGET_QUOTE_MAX)
             ),
             Reason::Config { setting, error } => write!(f, "invalid {setting}: {error}"),
+            Reason::Ffi => f.write_str(
+                "FFI can call any C function and write any memory, past every check; it is \
+                 disabled (sockguard.allow_ffi = 1 allows it)",
+            ),
             Reason::Internal { what } => write!(f, "internal error ({what}); denied"),
         }
     }
@@ -365,6 +373,8 @@ pub struct Settings {
     pub ranges_json: Option<String>,
     /// `sockguard.paid_app`: whether the Sockets API is available.
     pub paid_app: bool,
+    /// `sockguard.allow_ffi`: whether PHP's FFI may be used.
+    pub allow_ffi: bool,
     /// `sockguard.passthrough_options`: socket options handed to the OS.
     pub passthrough: Vec<SockOpt>,
     /// The system resolver's nameservers (`/etc/resolv.conf`), which
@@ -381,6 +391,7 @@ impl Default for Settings {
             deny: String::new(),
             ranges_json: None,
             paid_app: true,
+            allow_ffi: false,
             passthrough: Vec::new(),
             nameservers: Vec::new(),
         }
@@ -413,6 +424,8 @@ pub struct PolicyInfo {
     pub special_blocks_v6: usize,
     /// Whether the Sockets API is available (`sockguard.paid_app`).
     pub paid_app: bool,
+    /// Whether PHP's FFI may be used (`sockguard.allow_ffi`).
+    pub allow_ffi: bool,
     /// The socket options handed to the OS.
     pub passthrough: Vec<String>,
     /// The nameservers libraries may query on port 53.
@@ -427,6 +440,7 @@ pub struct Policy {
     google: Arc<GoogleRanges>,
     ranges_from_file: bool,
     paid_app: bool,
+    allow_ffi: bool,
     passthrough: Vec<SockOpt>,
     nameservers: Vec<IpAddr>,
 }
@@ -533,6 +547,7 @@ impl Policy {
             google,
             ranges_from_file: settings.ranges_json.is_some(),
             paid_app: settings.paid_app,
+            allow_ffi: settings.allow_ffi,
             passthrough: settings.passthrough.clone(),
             nameservers: settings
                 .nameservers
@@ -567,6 +582,9 @@ impl Policy {
     /// - Option: App Engine's table ([`options`]): pass-through, a mocked
     ///   value, or [`Reason::Option`].
     /// - Passing descriptors: [`Reason::ForeignSocket`].
+    /// - FFI: only with `sockguard.allow_ffi` ([`Reason::Ffi`]): it calls C
+    ///   functions and writes memory directly, so nothing here could stand
+    ///   in front of it.
     pub fn decide(&self, op: &Operation<'_>, caller: Caller, resolver: &dyn Resolver) -> Decision {
         if caller == Caller::SocketsApi && !self.paid_app {
             return Decision::Deny(Reason::NotPaid);
@@ -638,6 +656,8 @@ impl Policy {
                 }
             }
             Operation::PassDescriptors => Decision::Deny(Reason::ForeignSocket),
+            Operation::Ffi if self.allow_ffi => Decision::Allow(Addrs::none()),
+            Operation::Ffi => Decision::Deny(Reason::Ffi),
         }
     }
 
@@ -911,6 +931,7 @@ impl Policy {
             special_blocks_v4,
             special_blocks_v6,
             paid_app: self.paid_app,
+            allow_ffi: self.allow_ffi,
             passthrough: self.passthrough.iter().map(ToString::to_string).collect(),
             nameservers: self.nameservers.iter().map(ToString::to_string).collect(),
         }
@@ -1138,6 +1159,11 @@ mod tests {
                 },
                 "config",
                 "invalid sockguard.allow: bad".into(),
+            ),
+            (
+                Reason::Ffi,
+                "ffi",
+                "FFI can call any C function and write any memory, past every check; it is disabled (sockguard.allow_ffi = 1 allows it)".into(),
             ),
             (
                 Reason::Internal {
@@ -1502,6 +1528,12 @@ mod tests {
             access: Access::Set,
         };
         assert_eq!(with_passthrough.decide(&op, SOCKETS, &r), allowed());
+        let with_ffi = Policy::new(&Settings {
+            allow_ffi: true,
+            ..Settings::default()
+        })
+        .unwrap();
+        assert_eq!(with_ffi.decide(&Operation::Ffi, CLIENT, &r), allowed());
     }
 
     #[test]

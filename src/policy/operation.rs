@@ -189,6 +189,8 @@ pub enum Operation<'a> {
     },
     /// Send descriptors over a socket (`SCM_RIGHTS`).
     PassDescriptors,
+    /// Use PHP's FFI (FFI::cdef, FFI::load, FFI::scope, ...).
+    Ffi,
 }
 
 /// The checked addresses of an allowed connect, in resolver order: the only

@@ -2,7 +2,11 @@
 //! destination is a policy operation; an allowed host name is replaced by
 //! its checked address before ext/sockets resolves it.
 
-use std::{ffi::c_char, net::IpAddr, ptr};
+use std::{
+    ffi::c_char,
+    net::{IpAddr, SocketAddr},
+    ptr,
+};
 
 use ext_php_rs::{
     ffi::{zend_long, zval},
@@ -12,6 +16,7 @@ use ext_php_rs::{
 
 use super::{socket_ce, step_aside, target_text, types, Socket, SOCKETS};
 use crate::hooks::{
+    approvals,
     args::{arg, c_string_part, num_args, parsed, set_string_arg, wire_port, zpp_bytes},
     ffi::zend_parse_parameters,
     originals::{call_original, Hook},
@@ -19,7 +24,7 @@ use crate::hooks::{
     verdict::{self, handler, Action, Asked},
 };
 use crate::{
-    config::Config,
+    config::{Config, Outcome},
     policy::{format_host, parse_host, Caller, Host, Kind, Operation, Reason, Transport},
     runtime,
 };
@@ -174,7 +179,16 @@ pub(super) fn check_destination(
         kind,
     };
     let outcome = verdict::decide(&config, &op, Caller::SocketsApi, asked);
+    if let (Outcome::Report(_), Host::Ip(ip), Some(port)) = (&outcome, &host, port) {
+        // Report mode runs the call as given: the floor need not report it again.
+        approvals::approve(socket.fd(), SocketAddr::new(*ip, port));
+    }
     let addrs = Action::for_socket(outcome, Some(socket), msg, || target_text(address, port))?;
+    if let Some(port) = port {
+        for addr in addrs.as_slice() {
+            approvals::approve(socket.fd(), SocketAddr::new(*addr, port));
+        }
+    }
     // A literal in another spelling (`127.1`) is passed on as the address
     // it spells, so that nothing else can read it differently.
     Ok((!plain)
@@ -398,7 +412,12 @@ fn decide_addrinfo(
     };
     let outcome = verdict::decide(config, &op, Caller::SocketsApi, asked);
     match Action::for_socket(outcome, None, msg, target) {
-        Ok(_) => Action::Original,
+        Ok(_) => {
+            if let (true, Ok(Endpoint::Ip(sa))) = (connect, endpoint) {
+                approvals::approve(-1, *sa);
+            }
+            Action::Original
+        }
         Err(action) => action,
     }
 }

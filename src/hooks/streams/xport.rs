@@ -14,6 +14,7 @@
 use std::{
     borrow::Cow,
     ffi::{c_int, c_void, CStr, CString},
+    net::SocketAddr,
     ptr,
 };
 
@@ -28,7 +29,7 @@ use super::{
     record_denial, Role, IN_SOCKETS_API,
 };
 use crate::hooks::{
-    engine,
+    approvals, engine,
     entry::{engine, entry, Bailout},
     ffi::{
         _php_stream_xport_param_STREAM_XPORT_OP_ACCEPT as OP_ACCEPT,
@@ -406,6 +407,17 @@ fn decide_connect<'a>(
         kind: set.kind(),
     };
     let outcome = verdict::decide(config, &op, caller, asked);
+    match (&outcome, &host) {
+        // The connect the transport makes next reaches the floor: decided
+        // (report mode included, where it goes to the address as given).
+        (Outcome::Allow(addrs), _) => {
+            for addr in addrs.as_slice() {
+                approvals::approve(-1, SocketAddr::new(*addr, port));
+            }
+        }
+        (Outcome::Report(_), Host::Ip(ip)) => approvals::approve(-1, SocketAddr::new(*ip, port)),
+        _ => {}
+    }
     let pinned: Result<Vec<CString>, _> = match (&outcome, &host) {
         // Every resolver reads it as it is: nothing to rewrite.
         (Outcome::Allow(_), Host::Ip(_)) if plain => Ok(Vec::new()),
