@@ -26,9 +26,24 @@ struct Approval {
     port: u16,
 }
 
+/// One thread's approvals, in one thread-local (one lookup per use).
+struct Table {
+    slots: [Cell<Option<Approval>>; SLOTS],
+    /// The slot the next approval takes (the oldest is pushed out).
+    next: Cell<usize>,
+    /// How many slots are taken, so that a thread with none (a library
+    /// that connects on its own) looks at nothing.
+    taken: Cell<usize>,
+}
+
 thread_local! {
-    static APPROVED: Cell<[Option<Approval>; SLOTS]> = const { Cell::new([None; SLOTS]) };
-    static NEXT: Cell<usize> = const { Cell::new(0) };
+    static TABLE: Table = const {
+        Table {
+            slots: [const { Cell::new(None) }; SLOTS],
+            next: Cell::new(0),
+            taken: Cell::new(0),
+        }
+    };
 }
 
 /// Approves a connect (or datagram) to `addr`, by the descriptor `fd` if
@@ -39,15 +54,12 @@ pub fn approve(fd: i32, addr: SocketAddr) {
         addr: canonical(addr.ip()),
         port: addr.port(),
     };
-    let i = NEXT.with(|n| {
-        let i = n.get();
-        n.set((i + 1) % SLOTS);
-        i
-    });
-    APPROVED.with(|a| {
-        let mut all = a.get();
-        all[i] = Some(entry);
-        a.set(all);
+    TABLE.with(|t| {
+        let i = t.next.get();
+        t.next.set((i + 1) % SLOTS);
+        if t.slots[i].replace(Some(entry)).is_none() {
+            t.taken.set(t.taken.get() + 1);
+        }
     });
 }
 
@@ -55,15 +67,18 @@ pub fn approve(fd: i32, addr: SocketAddr) {
 /// gave one.
 #[inline]
 pub fn take(fd: i32, addr: SocketAddr) -> bool {
-    let (ip, port) = (canonical(addr.ip()), addr.port());
-    APPROVED.with(|a| {
-        let mut all = a.get();
-        let found = all.iter().position(|e| {
-            e.is_some_and(|e| e.port == port && e.addr == ip && (e.fd == fd || e.fd < 0))
+    TABLE.with(|t| {
+        if t.taken.get() == 0 {
+            return false;
+        }
+        let (ip, port) = (canonical(addr.ip()), addr.port());
+        let found = t.slots.iter().find(|slot| {
+            slot.get()
+                .is_some_and(|e| e.port == port && e.addr == ip && (e.fd == fd || e.fd < 0))
         });
-        if let Some(i) = found {
-            all[i] = None;
-            a.set(all);
+        if let Some(slot) = found {
+            slot.set(None);
+            t.taken.set(t.taken.get().saturating_sub(1));
         }
         found.is_some()
     })
@@ -71,7 +86,10 @@ pub fn take(fd: i32, addr: SocketAddr) -> bool {
 
 /// Forgets every approval (a request begins or ends).
 pub fn clear() {
-    APPROVED.with(|a| a.set([None; SLOTS]));
+    TABLE.with(|t| {
+        t.slots.iter().for_each(|slot| slot.set(None));
+        t.taken.set(0);
+    });
 }
 
 #[cfg(test)]

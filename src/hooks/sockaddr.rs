@@ -28,6 +28,40 @@ pub enum Endpoint {
     Unspecified,
 }
 
+/// The address and port of an AF_INET or AF_INET6 sockaddr, `None` for
+/// anything else or too short: the fast path of the floor's every connect,
+/// before [`read`] is needed.
+///
+/// # Safety
+/// `sa` must be null or point to `len` readable bytes.
+#[inline]
+pub unsafe fn read_ip(sa: *const sockaddr, len: socklen_t) -> Option<SocketAddr> {
+    let len = len as usize;
+    if sa.is_null() || len < size_of::<sa_family_t>() {
+        return None;
+    }
+    // SAFETY: the family's bytes are readable (checked above).
+    match i32::from(unsafe { ptr::read_unaligned(sa.cast::<sa_family_t>()) }) {
+        libc::AF_INET if len >= size_of::<sockaddr_in>() => {
+            // SAFETY: `len` covers a sockaddr_in.
+            let sin = unsafe { ptr::read_unaligned(sa.cast::<sockaddr_in>()) };
+            Some(SocketAddr::new(
+                IpAddr::from(u32::from_be(sin.sin_addr.s_addr).to_be_bytes()),
+                u16::from_be(sin.sin_port),
+            ))
+        }
+        libc::AF_INET6 if len >= size_of::<sockaddr_in6>() => {
+            // SAFETY: `len` covers a sockaddr_in6.
+            let sin6 = unsafe { ptr::read_unaligned(sa.cast::<sockaddr_in6>()) };
+            Some(SocketAddr::new(
+                IpAddr::V6(Ipv6Addr::from(sin6.sin6_addr.s6_addr)),
+                u16::from_be(sin6.sin6_port),
+            ))
+        }
+        _ => None,
+    }
+}
+
 /// A sockaddr that names nothing the policy can judge.
 fn malformed(what: String) -> Reason {
     Reason::Target {

@@ -486,6 +486,29 @@ impl Candidates {
     }
 }
 
+/// Whether `caller` may make a socket of `kind`: TCP and UDP for everyone,
+/// unix sockets below the Sockets API (a library's unix socket is judged
+/// when it connects). The rule of [`Operation::Create`]; no setting changes
+/// it (`sockguard.paid_app` aside), so it is also the floor's cheap answer
+/// for every `socket(2)`.
+#[must_use]
+#[inline]
+pub fn may_create(kind: Kind<'_>, caller: Caller) -> bool {
+    match kind.transport() {
+        Some(Transport::Tcp | Transport::Udp) => true,
+        Some(Transport::Unix | Transport::Udg) => caller != Caller::SocketsApi,
+        Some(Transport::Raw) | None => false,
+    }
+}
+
+/// Whether a pair of sockets of `kind` may be made: unix pairs, a channel
+/// inside the process. The rule of [`Operation::Pair`].
+#[must_use]
+#[inline]
+pub fn may_pair(kind: Kind<'_>) -> bool {
+    matches!(kind.transport(), Some(Transport::Unix | Transport::Udg))
+}
+
 /// An allowed connect of an IPv4 socket to `name`, with its IPv6
 /// addresses dropped (the socket cannot be pinned to them); denied when
 /// none is left.
@@ -591,31 +614,23 @@ impl Policy {
         }
         let server_outside_request = caller == Caller::Library { serving: false };
         match *op {
-            Operation::Create(kind) => match (kind.transport(), caller) {
-                (None, _) => Decision::Deny(kind.refusal()),
-                (Some(Transport::Tcp | Transport::Udp), _) => Decision::Allow(Addrs::none()),
-                (Some(t @ (Transport::Unix | Transport::Udg)), Caller::SocketsApi) => {
-                    Decision::Deny(Reason::Transport {
-                        name: t.name().to_owned(),
-                    })
-                }
-                (
-                    Some(Transport::Unix | Transport::Udg),
-                    Caller::Client | Caller::Library { .. },
-                ) => Decision::Allow(Addrs::none()),
-                (Some(Transport::Raw), _) => Decision::Deny(Reason::Transport {
-                    name: Transport::Raw.name().to_owned(),
-                }),
-            },
-            Operation::Pair(kind) => match kind.transport() {
-                Some(Transport::Unix | Transport::Udg) => Decision::Allow(Addrs::none()),
-                Some(Transport::Tcp | Transport::Udp | Transport::Raw) => {
-                    Decision::Deny(Reason::Transport {
-                        name: "socket pair".to_owned(),
-                    })
-                }
-                None => Decision::Deny(kind.refusal()),
-            },
+            Operation::Create(kind) if may_create(kind, caller) => Decision::Allow(Addrs::none()),
+            Operation::Pair(kind) if may_pair(kind) => Decision::Allow(Addrs::none()),
+            // What the two rules above leave is refused: raw sockets, unknown
+            // families and types, unix sockets on the Sockets API, pairs of
+            // anything but unix sockets.
+            Operation::Create(kind) => Decision::Deny(match kind.transport() {
+                None => kind.refusal(),
+                Some(t) => Reason::Transport {
+                    name: t.name().to_owned(),
+                },
+            }),
+            Operation::Pair(kind) => Decision::Deny(match kind.transport() {
+                None => kind.refusal(),
+                Some(_) => Reason::Transport {
+                    name: "socket pair".to_owned(),
+                },
+            }),
             Operation::Connect { host, port, kind } => match kind.transport() {
                 None => Decision::Deny(kind.refusal()),
                 Some(transport) => {

@@ -20,12 +20,12 @@ use super::{got, notices};
 use crate::hooks::{
     approvals, engine,
     entry::entry,
-    sockaddr::{read as read_sockaddr, Endpoint},
+    sockaddr::{self, read as read_sockaddr, Endpoint},
     verdict::{self, Origin},
 };
 use crate::{
     config::{Mode, Outcome},
-    policy::{Caller, Host, Kind, Operation, Reason},
+    policy::{self, Caller, Host, Kind, Operation, Reason},
     runtime,
 };
 
@@ -209,7 +209,6 @@ unsafe fn decide_destination(
     let endpoint = unsafe { read_sockaddr(addr, len) };
     let target = || text_of(&endpoint);
     match &endpoint {
-        Ok(Endpoint::Ip(sa)) if approvals::take(fd, *sa) => Verdict::Pass,
         // Dissolving a datagram socket's peer, or an address the kernel
         // itself rejects: nothing leaves.
         Ok(Endpoint::Unspecified | Endpoint::Unnamed) => Verdict::Pass,
@@ -242,11 +241,26 @@ unsafe fn decide_destination(
     }
 }
 
+/// Whether the layers above already decided this destination: the fast
+/// path of every connect and datagram they made (a read of the sockaddr
+/// and a thread-local table; nothing here can panic).
+///
+/// # Safety
+/// `addr` must be null or point to `len` readable bytes.
+#[inline]
+unsafe fn approved(fd: c_int, addr: *const SockAddr, len: socklen_t) -> bool {
+    // SAFETY: forwarded.
+    unsafe { sockaddr::read_ip(addr, len) }.is_some_and(|sa| approvals::take(fd, sa))
+}
+
 /// connect(2)
 pub unsafe extern "C" fn connect(fd: c_int, addr: *const SockAddr, len: socklen_t) -> c_int {
     // SAFETY: the caller's arguments, as connect(2) takes them.
-    if let Some(refusal) = judge(|| unsafe { decide_destination(fd, addr, len, "connect") }) {
-        return refusal;
+    if !unsafe { approved(fd, addr, len) } {
+        // SAFETY: as above.
+        if let Some(refusal) = judge(|| unsafe { decide_destination(fd, addr, len, "connect") }) {
+            return refusal;
+        }
     }
     // SAFETY: forwarded.
     unsafe { libc::connect(fd, addr, len) }
@@ -261,8 +275,9 @@ pub unsafe extern "C" fn sendto(
     addr: *const SockAddr,
     len: socklen_t,
 ) -> ssize_t {
-    if !addr.is_null() {
-        // SAFETY: the caller's arguments, as sendto(2) takes them.
+    // SAFETY: the caller's arguments, as sendto(2) takes them.
+    if !addr.is_null() && !unsafe { approved(fd, addr, len) } {
+        // SAFETY: as above.
         if let Some(refusal) = judge(|| unsafe { decide_destination(fd, addr, len, "sendto") }) {
             return refusal;
         }
@@ -422,42 +437,45 @@ pub unsafe extern "C" fn accept4(
     unsafe { libc::accept4(fd, addr, len, flags) }
 }
 
-/// socket(2)
+/// socket(2): a TCP, UDP or unix socket is always allowed to a library
+/// (what it reaches is decided at connect), so the common case asks no
+/// configuration.
 pub unsafe extern "C" fn socket(family: c_int, sotype: c_int, protocol: c_int) -> c_int {
-    let op = Operation::Create(Kind::Socket {
+    let kind = Kind::Socket {
         family,
         sotype,
         protocol,
-    });
-    if let Some(refusal) = judge(|| {
-        decide(Ok(&op), "socket", || {
-            format!("{family}, {sotype}, {protocol}")
-        })
-    }) {
-        return refusal;
+    };
+    if !policy::may_create(kind, Caller::Library { serving: serving() }) {
+        let op = Operation::Create(kind);
+        let target = || format!("{family}, {sotype}, {protocol}");
+        if let Some(refusal) = judge(|| decide(Ok(&op), "socket", target)) {
+            return refusal;
+        }
     }
     // SAFETY: forwarded.
     unsafe { libc::socket(family, sotype, protocol) }
 }
 
-/// socketpair(2)
+/// socketpair(2): a unix pair is a channel inside the process, always
+/// allowed.
 pub unsafe extern "C" fn socketpair(
     family: c_int,
     sotype: c_int,
     protocol: c_int,
     fds: *mut c_int,
 ) -> c_int {
-    let op = Operation::Pair(Kind::Socket {
+    let kind = Kind::Socket {
         family,
         sotype,
         protocol,
-    });
-    if let Some(refusal) = judge(|| {
-        decide(Ok(&op), "socketpair", || {
-            format!("{family}, {sotype}, {protocol}")
-        })
-    }) {
-        return refusal;
+    };
+    if !policy::may_pair(kind) {
+        let op = Operation::Pair(kind);
+        let target = || format!("{family}, {sotype}, {protocol}");
+        if let Some(refusal) = judge(|| decide(Ok(&op), "socketpair", target)) {
+            return refusal;
+        }
     }
     // SAFETY: forwarded.
     unsafe { libc::socketpair(family, sotype, protocol, fds) }
