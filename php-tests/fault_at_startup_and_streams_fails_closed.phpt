@@ -8,6 +8,8 @@ sockguard
 <?php
 require __DIR__ . '/inc/probe.inc';
 echo probe_without_sockguard('tcp://93.184.216.34:80'), "\n";
+// (When a transport's factory makes no stream, PHP's fsockopen leaves
+// $errno uninitialised: its value is not sockguard's.)
 $code = '$f = @fsockopen("93.184.216.34", 80, $errno, $errstr, 2);'
     . 'if ($f) { fwrite($f, "GET / HTTP/1.0\r\n\r\n"); var_dump(@fread($f, 100)); }'
     . 'else { var_dump($f, $errno, $errstr); } echo "ran\n";';
@@ -30,7 +32,7 @@ foreach (['minit installed', 'minit', 'rinit', 'stream factory', 'stream read'] 
     $out = [];
 }
 ?>
---EXPECT--
+--EXPECTF--
 open
 -- minit installed
 sockguard: startup failed, not loaded: internal error (minit: fault injected at minit installed (SOCKGUARD_FAULT)); denied
@@ -52,7 +54,7 @@ ran
 exit 0
 -- stream factory
 bool(false)
-int(0)
+int(%i)
 NULL
 ran
 exit 0

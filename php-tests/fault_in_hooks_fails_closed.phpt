@@ -7,7 +7,7 @@ sockguard
 --SKIPIF--
 <?php require __DIR__ . '/inc/netns.inc'; ?>
 --ENV--
-SOCKGUARD_FAULT=socket_connect,socket_get_option,fsockopen,stream transport operation,curl open socket,minfo
+SOCKGUARD_FAULT=socket_connect,socket_get_option,stream transport operation,curl open socket,minfo
 --CAPTURE_STDIO--
 STDOUT
 --FILE--
@@ -38,7 +38,7 @@ bool(false)
 Warning: socket_get_option(): unable to complete the call [13]: Permission denied (sockguard: internal error (socket_get_option: fault injected at socket_get_option (SOCKGUARD_FAULT)); denied) in %s on line %d
 bool(false)
 
-Warning: fsockopen(): unable to complete the call [13]: Permission denied (sockguard: internal error (fsockopen: fault injected at fsockopen (SOCKGUARD_FAULT)); denied) in %s on line %d
+Warning: fsockopen(): Unable to connect to 93.184.216.34:80 (sockguard: internal error (stream transport operation: fault injected at stream transport operation (SOCKGUARD_FAULT)); denied) in %s on line %d
 bool(false)
 
 Warning: stream_socket_client(): Unable to connect to tcp://93.184.216.34:80 (sockguard: internal error (stream transport operation: fault injected at stream transport operation (SOCKGUARD_FAULT)); denied) in %s on line %d

@@ -12,23 +12,44 @@ use std::{
     net::{IpAddr, SocketAddr},
 };
 
-use crate::policy::canonical;
-
 /// How many approvals a thread keeps (a name's checked addresses, or the
 /// sockets of one Happy Eyeballs race).
 const SLOTS: usize = 8;
 
-#[derive(Clone, Copy)]
+/// One approval, compared in a few instructions: every connect of a guarded
+/// PHP call looks here first.
+#[derive(Clone, Copy, PartialEq, Eq)]
 struct Approval {
-    /// The descriptor it is for, or -1 for whichever connects first.
-    fd: i32,
-    addr: IpAddr,
+    /// The address as IPv6 bits, an IPv4 address IPv4-mapped (so that a
+    /// socket of either family matches the same destination).
+    addr: u128,
     port: u16,
+    /// The descriptor it is for, -1 for whichever connects first, or
+    /// [`FREE`].
+    fd: i32,
+}
+
+/// The `fd` of a free slot.
+const FREE: i32 = i32::MIN;
+
+const NONE: Approval = Approval {
+    addr: 0,
+    port: 0,
+    fd: FREE,
+};
+
+/// The key of a destination.
+#[inline]
+fn key(addr: IpAddr) -> u128 {
+    match addr {
+        IpAddr::V4(a) => u128::from(a.to_ipv6_mapped()),
+        IpAddr::V6(a) => u128::from(a),
+    }
 }
 
 /// One thread's approvals, in one thread-local (one lookup per use).
 struct Table {
-    slots: [Cell<Option<Approval>>; SLOTS],
+    slots: [Cell<Approval>; SLOTS],
     /// The slot the next approval takes (the oldest is pushed out).
     next: Cell<usize>,
     /// How many slots are taken, so that a thread with none (a library
@@ -39,7 +60,7 @@ struct Table {
 thread_local! {
     static TABLE: Table = const {
         Table {
-            slots: [const { Cell::new(None) }; SLOTS],
+            slots: [const { Cell::new(NONE) }; SLOTS],
             next: Cell::new(0),
             taken: Cell::new(0),
         }
@@ -47,23 +68,23 @@ thread_local! {
 }
 
 /// Approves a connect (or datagram) to `addr`, by the descriptor `fd` if
-/// it is known (-1 otherwise).
+/// known (else -1: the next socket of this thread to connect there).
 pub fn approve(fd: i32, addr: SocketAddr) {
     let entry = Approval {
-        fd,
-        addr: canonical(addr.ip()),
+        addr: key(addr.ip()),
         port: addr.port(),
+        fd: fd.max(-1),
     };
     TABLE.with(|t| {
-        let i = t.next.get();
+        let i = t.next.get() % SLOTS;
         t.next.set((i + 1) % SLOTS);
-        if t.slots[i].replace(Some(entry)).is_none() {
+        if t.slots[i].replace(entry).fd == FREE {
             t.taken.set(t.taken.get() + 1);
         }
     });
 }
 
-/// Takes the approval of a connect by `fd` to `addr`, if the layers above
+/// Takes the approval for a connect of `fd` to `addr`, if the layers above
 /// gave one.
 #[inline]
 pub fn take(fd: i32, addr: SocketAddr) -> bool {
@@ -71,23 +92,26 @@ pub fn take(fd: i32, addr: SocketAddr) -> bool {
         if t.taken.get() == 0 {
             return false;
         }
-        let (ip, port) = (canonical(addr.ip()), addr.port());
-        let found = t.slots.iter().find(|slot| {
-            slot.get()
-                .is_some_and(|e| e.port == port && e.addr == ip && (e.fd == fd || e.fd < 0))
-        });
-        if let Some(slot) = found {
-            slot.set(None);
-            t.taken.set(t.taken.get().saturating_sub(1));
+        let (want, port) = (key(addr.ip()), addr.port());
+        // Newest first: the connect usually follows its approval at once.
+        let next = t.next.get();
+        for back in 1..=SLOTS {
+            let slot = &t.slots[(next + SLOTS - back) % SLOTS];
+            let e = slot.get();
+            if e.addr == want && e.port == port && e.fd != FREE && (e.fd == fd || e.fd == -1) {
+                slot.set(NONE);
+                t.taken.set(t.taken.get().saturating_sub(1));
+                return true;
+            }
         }
-        found.is_some()
+        false
     })
 }
 
 /// Forgets every approval (a request begins or ends).
 pub fn clear() {
     TABLE.with(|t| {
-        t.slots.iter().for_each(|slot| slot.set(None));
+        t.slots.iter().for_each(|slot| slot.set(NONE));
         t.taken.set(0);
     });
 }

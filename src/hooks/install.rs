@@ -34,9 +34,6 @@ fn replacement(hook: Hook) -> Handler {
         Hook::SocketAddrinfoBind => connect::socket_addrinfo_bind,
         Hook::SocketGetOption => options::socket_get_option,
         Hook::SocketSetOption => options::socket_set_option,
-        Hook::Fsockopen => streams::fsockopen,
-        Hook::Pfsockopen => streams::pfsockopen,
-        Hook::StreamSocketClient => streams::stream_socket_client,
         Hook::StreamSocketSendto => streams::sendto::stream_socket_sendto,
         Hook::SoapDoRequest => soap::soap_do_request,
         Hook::CurlInit => curl::curl_init,
@@ -115,8 +112,15 @@ pub fn install() -> Vec<&'static str> {
             *handler = Some(replacement);
         }
     }
+    streams::set_sockets_api_functions(
+        SOCKETS_API_STREAMS
+            .map(|name| find_internal(name).map_or(std::ptr::null_mut(), std::ptr::from_mut)),
+    );
     missing
 }
+
+/// The functions whose streams are the Sockets API's.
+const SOCKETS_API_STREAMS: [&str; 3] = ["fsockopen", "pfsockopen", "stream_socket_client"];
 
 /// Puts every original handler back.
 pub fn uninstall() {
@@ -136,4 +140,5 @@ pub fn uninstall() {
         }
         hook.forget_original();
     }
+    streams::set_sockets_api_functions([std::ptr::null_mut(); 3]);
 }

@@ -60,12 +60,6 @@ hooks! {
     SocketGetOption => ["socket_get_option", "socket_getopt"],
     /// socket_set_option and its alias socket_setopt
     SocketSetOption => ["socket_set_option", "socket_setopt"],
-    /// fsockopen
-    Fsockopen => ["fsockopen"],
-    /// pfsockopen
-    Pfsockopen => ["pfsockopen"],
-    /// stream_socket_client
-    StreamSocketClient => ["stream_socket_client"],
     /// stream_socket_sendto
     StreamSocketSendto => ["stream_socket_sendto"],
     /// SoapClient::__doRequest

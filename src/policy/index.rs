@@ -34,7 +34,19 @@ pub(crate) struct NetIndex {
     chains: Vec<(u32, u32)>,
     /// Block ids (index into the slice given to `build`), most specific first.
     ids: Vec<u32>,
+    /// For a larger index, where the spans of each of 256 equal slices of
+    /// the keys begin (`dir[b]..dir[b + 1]`), so that a lookup searches one
+    /// slice: a few spans, or none, where the whole index has hundreds.
+    /// Empty for a small index (a rule's ports), which is searched whole.
+    dir: Vec<u32>,
+    /// The slice of a key is `key >> shift`.
+    shift: u32,
+    /// The last key of any span.
+    max: u128,
 }
+
+/// Indexes with more spans than this get a directory.
+const DIRECTORY_FROM: usize = 16;
 
 impl NetIndex {
     /// Flattens `blocks` into spans. Blocks with `start > end` are ignored.
@@ -81,7 +93,28 @@ impl NetIndex {
             });
             index.push_span(pos, end, &active);
         }
+        index.build_directory();
         index
+    }
+
+    fn build_directory(&mut self) {
+        let Some(&max) = self.ends.last() else {
+            return;
+        };
+        if self.starts.len() <= DIRECTORY_FROM {
+            return;
+        }
+        // The top 8 bits of the keys in use: 32-bit keys for IPv4, 128 for IPv6.
+        let bits = 128 - max.leading_zeros();
+        self.shift = bits.saturating_sub(8);
+        self.max = max;
+        let shift = self.shift;
+        self.dir = (0..=256u128)
+            .map(|slice| {
+                let first = self.starts.partition_point(|&s| (s >> shift) < slice);
+                u32::try_from(first).unwrap_or(u32::MAX)
+            })
+            .collect();
     }
 
     /// Appends a span, merging it into the previous one when they touch and
@@ -106,7 +139,22 @@ impl NetIndex {
     /// when no block contains it.
     #[inline]
     pub(crate) fn lookup(&self, key: u128) -> &[u32] {
-        let i = self.starts.partition_point(|&s| s <= key);
+        let (lo, hi) = if self.dir.is_empty() {
+            (0, self.starts.len())
+        } else if key > self.max {
+            return &[];
+        } else {
+            // `key >> shift` is below 256: `key <= max < 2^(shift + 8)`.
+            let slice = usize::try_from(key >> self.shift).unwrap_or(usize::MAX);
+            match (self.dir.get(slice), self.dir.get(slice + 1)) {
+                (Some(&lo), Some(&hi)) => (lo as usize, hi as usize),
+                _ => return &[],
+            }
+        };
+        // Every span before `lo` starts before the slice, every one from
+        // `hi` on after the key: the span is the last of `..lo + i`.
+        let starts = self.starts.get(lo..hi).unwrap_or(&[]);
+        let i = lo + starts.partition_point(|&s| s <= key);
         let Some(span) = i.checked_sub(1) else {
             return &[];
         };
@@ -226,7 +274,7 @@ mod tests {
     proptest! {
         #[test]
         fn agrees_with_linear_scan(
-            raw in proptest::collection::vec((0u32..4096, 0u32..64, 0u8..32), 0..60),
+            raw in proptest::collection::vec((0u32..4096, 0u32..64, 0u8..32), 0..200),
             probes in proptest::collection::vec(0u32..4200, 1..80),
         ) {
             let blocks: Vec<Block> = raw
@@ -236,6 +284,36 @@ mod tests {
             let idx = NetIndex::build(&blocks);
             for p in probes {
                 let p = u128::from(p);
+                let mut want: Vec<u32> = (0u32..)
+                    .zip(&blocks)
+                    .filter(|(_, bl)| bl.start <= p && p <= bl.end)
+                    .map(|(i, _)| i)
+                    .collect();
+                want.sort_by(|&x, &y| {
+                    blocks[y as usize].len.cmp(&blocks[x as usize].len).then(x.cmp(&y))
+                });
+                prop_assert_eq!(idx.lookup(p), want.as_slice());
+            }
+        }
+        /// Wide keys (IPv4's and IPv6's), with a directory, probed at every
+        /// block's edges and just outside them.
+        #[test]
+        fn agrees_with_linear_scan_on_wide_keys(
+            raw in proptest::collection::vec((any::<u128>(), 0u32..20, 0u8..128), 17..120),
+            v4 in any::<bool>(),
+        ) {
+            let blocks: Vec<Block> = raw
+                .iter()
+                .map(|&(s, width, len)| {
+                    let s = if v4 { s & u128::from(u32::MAX) } else { s };
+                    b(s, s.saturating_add(1u128 << width).min(if v4 { u128::from(u32::MAX) } else { u128::MAX }), len)
+                })
+                .collect();
+            let idx = NetIndex::build(&blocks);
+            let probes = blocks.iter().flat_map(|bl| {
+                [bl.start.wrapping_sub(1), bl.start, bl.end, bl.end.wrapping_add(1)]
+            });
+            for p in probes {
                 let mut want: Vec<u32> = (0u32..)
                     .zip(&blocks)
                     .filter(|(_, bl)| bl.start <= p && p <= bl.end)

@@ -17,6 +17,7 @@
 //! decision.
 
 pub mod allowlist;
+mod clear;
 pub mod embedded;
 pub mod google;
 mod index;
@@ -40,8 +41,8 @@ pub use ranges::{RowKind, SpecialRange};
 pub use rules::{PortRange, Rule, RuleError, RuleSet, RuleTarget};
 pub use target::{
     atoi_port, format_host, format_host_port, parse_host, parse_host_port, parse_host_port_spelled,
-    parse_target, split_address_with_port, split_host_port, Host, HostPort, Target, TargetError,
-    Transport,
+    parse_target, plain_ipv4_port, split_address_with_port, split_host_port, Host, HostPort,
+    Target, TargetError, Transport,
 };
 
 use rules::HostMatch;
@@ -438,6 +439,9 @@ pub struct Policy {
     allow: RuleSet,
     deny: RuleSet,
     google: Arc<GoogleRanges>,
+    /// The /16s that neither a special-purpose block nor a Google range
+    /// touches (the common connect's short way to an allow).
+    clear_v4: Arc<clear::ClearV4>,
     ranges_from_file: bool,
     paid_app: bool,
     allow_ffi: bool,
@@ -564,10 +568,21 @@ impl Policy {
                 &"the file lists no prefixes, so no Google range would be blocked",
             ));
         }
+        let clear_v4 = Arc::new(clear::ClearV4::build(
+            ranges::SPECIAL_V4
+                .iter()
+                .map(|row| row.prefix)
+                .chain(google.prefixes().iter().copied())
+                .filter_map(|net| match net {
+                    ipnet::IpNet::V4(v4) => Some(v4),
+                    ipnet::IpNet::V6(_) => None,
+                }),
+        ));
         Ok(Policy {
             allow,
             deny,
             google,
+            clear_v4,
             ranges_from_file: settings.ranges_json.is_some(),
             paid_app: settings.paid_app,
             allow_ffi: settings.allow_ffi,
@@ -813,6 +828,14 @@ impl Policy {
                 return Err(Reason::Transport {
                     name: transport.name().to_owned(),
                 })
+            }
+        }
+        // The common connect: nothing the operator denies, not port 25,
+        // and an address whose /16 no blocked prefix touches. Every later
+        // step could then only allow it.
+        if let IpAddr::V4(a) = addr {
+            if self.deny.is_empty() && port != 25 && self.clear_v4.is_clear(a) {
+                return Ok(());
             }
         }
         let embedded = match addr {
@@ -2589,8 +2612,57 @@ mod tests {
         }
     }
 
+    /// The policy without the clear-/16 map: every address takes the indexes.
+    fn without_clear_map(mut p: Policy) -> Policy {
+        p.clear_v4 = Arc::new(clear::ClearV4::build(
+            [n("0.0.0.0/0")].into_iter().filter_map(|net| match net {
+                IpNet::V4(v4) => Some(v4),
+                IpNet::V6(_) => None,
+            }),
+        ));
+        p
+    }
+
+    #[test]
+    fn the_clear_map_changes_no_answer_at_the_edges_of_blocked_ranges() {
+        let (fast, slow) = (policy(), without_clear_map(policy()));
+        let edges = ranges::SPECIAL_V4
+            .iter()
+            .map(|row| row.prefix)
+            .chain(fast.google.prefixes().iter().copied())
+            .filter_map(|net| match net {
+                IpNet::V4(v4) => Some(v4),
+                IpNet::V6(_) => None,
+            })
+            .flat_map(|net| {
+                let (lo, hi) = (u32::from(net.network()), u32::from(net.broadcast()));
+                [lo.wrapping_sub(1), lo, hi, hi.wrapping_add(1)]
+            });
+        for x in edges {
+            for port in [25, 53, 80, 465] {
+                let addr = IpAddr::V4(Ipv4Addr::from(x));
+                let r = FixedResolver::new();
+                assert_eq!(
+                    fast.check_addr(addr, port, Transport::Tcp, &r),
+                    slow.check_addr(addr, port, Transport::Tcp, &r),
+                    "{addr}:{port}"
+                );
+            }
+        }
+        // The map is used at all: a public address outside Google is clear.
+        assert!(fast.clear_v4.is_clear(Ipv4Addr::new(93, 184, 216, 34)));
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(3000))]
+
+        #[test]
+        fn the_clear_map_changes_no_answer(x in any::<u32>(), port in any::<u16>(), udp in any::<bool>()) {
+            let (fast, slow) = (policy(), without_clear_map(policy()));
+            let (addr, r) = (IpAddr::V4(Ipv4Addr::from(x)), FixedResolver::new());
+            let t = if udp { Transport::Udp } else { Transport::Tcp };
+            prop_assert_eq!(fast.check_addr(addr, port, t, &r), slow.check_addr(addr, port, t, &r));
+        }
 
         #[test]
         fn blocked_ipv4_denied_in_every_spelling(

@@ -320,6 +320,19 @@ pub struct HostPort {
 /// # Errors
 /// As [`parse_host_port`].
 pub fn parse_host_port_spelled(rest: &str) -> Result<HostPort, TargetError> {
+    if let Some((addr, port)) = plain_ipv4_port(rest.as_bytes()) {
+        return Ok(HostPort {
+            host: Host::Ip(IpAddr::V4(addr)),
+            zone: None,
+            port: Some(port),
+            plain: true,
+        });
+    }
+    parse_host_port_general(rest)
+}
+
+/// [`parse_host_port_spelled`] for every spelling.
+fn parse_host_port_general(rest: &str) -> Result<HostPort, TargetError> {
     if rest.contains('\0') {
         return Err(TargetError::NulByte);
     }
@@ -332,6 +345,66 @@ pub fn parse_host_port_spelled(rest: &str) -> Result<HostPort, TargetError> {
         port,
         plain,
     })
+}
+
+/// The common target, `a.b.c.d:port` in strict dotted decimal with a
+/// decimal port, read in one pass: exactly what [`parse_host_port_spelled`]
+/// makes of it (a plain literal), without its general steps. `None` for
+/// every other spelling, which the general parser reads.
+#[must_use]
+#[inline]
+pub fn plain_ipv4_port(b: &[u8]) -> Option<(Ipv4Addr, u16)> {
+    // A byte's digit value, or more than 9 (also past the end).
+    let digit = |i: usize| b.get(i).map_or(u8::MAX, |c| c.wrapping_sub(b'0'));
+    // Four decimal octets up to 255 without leading zeros (what inet_pton
+    // reads), one to three digits each, unrolled.
+    let (mut addr, mut i) = (0u32, 0usize);
+    for n in 0..4 {
+        if n > 0 {
+            if b.get(i) != Some(&b'.') {
+                return None;
+            }
+            i += 1;
+        }
+        let (d0, d1, d2) = (digit(i), digit(i + 1), digit(i + 2));
+        let octet = match (d0, d1, d2) {
+            (10.., _, _) => return None,
+            (_, 10.., _) => {
+                i += 1;
+                u32::from(d0)
+            }
+            (0, _, _) => return None,
+            (_, _, 10..) => {
+                i += 2;
+                u32::from(d0) * 10 + u32::from(d1)
+            }
+            _ => {
+                i += 3;
+                u32::from(d0) * 100 + u32::from(d1) * 10 + u32::from(d2)
+            }
+        };
+        if octet > 255 {
+            return None;
+        }
+        addr = addr << 8 | octet;
+    }
+    // The first colon, then a decimal port.
+    if b.get(i) != Some(&b':') {
+        return None;
+    }
+    let port = &b[i + 1..];
+    if port.is_empty() || port.len() > 5 {
+        return None;
+    }
+    let mut value = 0u32;
+    for &c in port {
+        let d = c.wrapping_sub(b'0');
+        if d > 9 {
+            return None;
+        }
+        value = value * 10 + u32::from(d);
+    }
+    Some((Ipv4Addr::from(addr), u16::try_from(value).ok()?))
 }
 
 /// Splits off `scheme://` the way `php_stream_xport_create` does.
@@ -743,6 +816,71 @@ mod tests {
     }
     fn name(s: &str) -> Host {
         Host::Name(s.to_owned())
+    }
+
+    /// The fast path reads a target exactly as the general parser does,
+    /// or leaves it to the general parser.
+    fn fast_agrees(t: &str) -> bool {
+        match plain_ipv4_port(t.as_bytes()) {
+            Some((addr, port)) => {
+                parse_host_port_general(t)
+                    == Ok(HostPort {
+                        host: Host::Ip(IpAddr::V4(addr)),
+                        zone: None,
+                        port: Some(port),
+                        plain: true,
+                    })
+            }
+            None => true,
+        }
+    }
+
+    #[test]
+    fn plain_ipv4_port_is_the_general_parse_of_the_common_spelling() {
+        let v4 = |s: &str| s.parse::<Ipv4Addr>().unwrap();
+        for (t, want) in [
+            ("93.184.216.34:80", Some((v4("93.184.216.34"), 80))),
+            ("0.0.0.0:0", Some((v4("0.0.0.0"), 0))),
+            (
+                "255.255.255.255:65535",
+                Some((v4("255.255.255.255"), 65535)),
+            ),
+            ("1.2.3.4:0080", Some((v4("1.2.3.4"), 80))),
+            // Just outside: each of these is left to the general parser.
+            ("1.2.3.4:65536", None),
+            ("1.2.3.4:123456", None),
+            ("1.2.3.4:", None),
+            ("1.2.3.4", None),
+            ("1.2.3.4:8a", None),
+            ("1.2.3.4:+80", None),
+            ("01.2.3.4:80", None),
+            ("127.1:80", None),
+            ("1.2.3.256:80", None),
+            ("1.2.3.4.:80", None),
+            ("0x7f.0.0.1:80", None),
+            ("[::1]:80", None),
+            ("1.2.3.4:80:90", None),
+            ("1.2.3.4\0:80", None),
+            ("1.2.3.4:8\x000", None),
+            ("example.com:80", None),
+        ] {
+            assert_eq!(plain_ipv4_port(t.as_bytes()), want, "{t}");
+            assert!(fast_agrees(t), "{t}");
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn plain_ipv4_port_agrees_with_the_general_parser(t in "[0-9.:x\\[\\]a-f%]{0,24}") {
+            prop_assert!(fast_agrees(&t));
+        }
+
+        #[test]
+        fn plain_ipv4_port_reads_every_strict_quad(a: [u8; 4], port: u16) {
+            let t = format!("{}.{}.{}.{}:{port}", a[0], a[1], a[2], a[3]);
+            prop_assert_eq!(plain_ipv4_port(t.as_bytes()), Some((Ipv4Addr::from(a), port)));
+            prop_assert!(fast_agrees(&t));
+        }
     }
 
     #[test]

@@ -12,11 +12,11 @@ use std::{
     sync::atomic::{AtomicPtr, Ordering},
 };
 
-use ext_php_rs::ffi::{php_stream, php_stream_context, zend_hash_str_find};
+use ext_php_rs::ffi::{php_stream, php_stream_context, php_stream_ops, zend_hash_str_find};
 
 use super::{
     connected,
-    ops::{guard_set, Connected, Replacements},
+    ops::{guard_set, Connected, GuardSet, Replacements},
     persistent, xport,
 };
 use crate::hooks::{
@@ -32,6 +32,9 @@ use crate::runtime;
 struct Factory {
     name: Vec<u8>,
     original: usize,
+    /// The guard set of the ops its last stream had (the same for every
+    /// stream of a transport, in practice): saves the registry's lookup.
+    last_set: AtomicPtr<GuardSet>,
 }
 
 /// The factories replaced at MINIT (set once, read on every stream).
@@ -87,6 +90,7 @@ pub fn install() {
         replaced.push(Factory {
             name,
             original: current,
+            last_set: AtomicPtr::new(ptr::null_mut()),
         });
         slot.value.ptr = guarded_factory as *mut c_void;
     }
@@ -114,12 +118,31 @@ pub fn uninstall() {
     }
 }
 
-fn original_factory(proto: &[u8]) -> Option<php_stream_transport_factory> {
-    let f = factories()
+fn factory_of(proto: &[u8]) -> Option<&'static Factory> {
+    factories()
         .iter()
-        .find(|f| f.name.eq_ignore_ascii_case(proto))?;
-    // SAFETY: only live factory function pointers are stored.
-    Some(unsafe { std::mem::transmute::<usize, php_stream_transport_factory>(f.original) })
+        .find(|f| f.name.eq_ignore_ascii_case(proto))
+}
+
+impl Factory {
+    fn original(&self) -> php_stream_transport_factory {
+        // SAFETY: only live factory function pointers are stored.
+        unsafe { std::mem::transmute::<usize, php_stream_transport_factory>(self.original) }
+    }
+
+    /// The guard set for a stream of this transport with `ops`.
+    fn guard_set(&self, ops: *const php_stream_ops) -> Option<&'static GuardSet> {
+        // SAFETY: null or a leaked GuardSet, never freed.
+        if let Some(set) = unsafe { self.last_set.load(Ordering::Acquire).as_ref() } {
+            if ptr::eq(set.original, ops) {
+                return Some(set);
+            }
+        }
+        let set = guard_set(ops, &String::from_utf8_lossy(&self.name), &REPLACEMENTS)?;
+        self.last_set
+            .store(ptr::from_ref(set).cast_mut(), Ordering::Release);
+        Some(set)
+    }
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -136,12 +159,12 @@ unsafe extern "C" fn guarded_factory(
 ) -> *mut php_stream {
     // SAFETY: the engine passes `protolen` readable bytes.
     let proto_bytes = unsafe { std::slice::from_raw_parts(proto.cast::<u8>(), protolen) };
-    let original = entry(
+    let factory = entry(
         "stream factory",
         |_| Ok(None),
-        || Ok(original_factory(proto_bytes).flatten()),
+        || Ok(factory_of(proto_bytes)),
     );
-    let Some(original) = original else {
+    let Some(original) = factory.and_then(Factory::original) else {
         return ptr::null_mut();
     };
     // SAFETY: the arguments are the engine's, passed on unchanged; nothing
@@ -173,8 +196,7 @@ unsafe extern "C" fn guarded_factory(
                 let id = unsafe { CStr::from_ptr(persistent_id) }.to_bytes();
                 persistent::record_owner(id, &runtime::current().app_id);
             }
-            let name = String::from_utf8_lossy(proto_bytes);
-            let Some(set) = guard_set(s.ops, &name, &REPLACEMENTS) else {
+            let Some(set) = factory.and_then(|f| f.guard_set(s.ops)) else {
                 return Ok(false);
             };
             s.ops = if flags & STREAM_XPORT_SERVER as c_int != 0 {

@@ -2,8 +2,8 @@
 //! guarded factory ([`factory`]) and carries a guard copy of its ops
 //! ([`ops`]) whose `set_option` decides at connect, bind, listen and
 //! accept ([`xport`]); connected streams under idle reclaim have their own
-//! copy ([`connected`]). Also here: the Sockets API entries of fsockopen,
-//! pfsockopen and stream_socket_client, the ownership of persistent
+//! copy ([`connected`]). Also here: which streams are the Sockets API's
+//! (fsockopen, pfsockopen, stream_socket_client), the ownership of persistent
 //! streams ([`persistent`]) and stream_socket_sendto ([`sendto`]).
 
 pub mod connected;
@@ -13,15 +13,19 @@ pub mod persistent;
 pub mod sendto;
 pub mod xport;
 
-use std::cell::{Cell, RefCell};
-
-use ext_php_rs::{ffi::php_stream, flags::DataType, types::Zval, zend::ExecuteData};
-
-use crate::hooks::{
-    ffi::{php_file_le_pstream, php_file_le_stream},
-    originals::Hook,
-    verdict::{handler, Action},
+use std::{
+    cell::RefCell,
+    ptr,
+    sync::atomic::{AtomicPtr, Ordering},
 };
+
+use ext_php_rs::{
+    ffi::{ext_php_rs_executor_globals, php_stream, zend_function},
+    flags::DataType,
+    types::Zval,
+};
+
+use crate::hooks::ffi::{php_file_le_pstream, php_file_le_stream};
 
 /// Which of a set's guard copies a stream has.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -32,10 +36,37 @@ pub enum Role {
     Server,
 }
 
+/// The zend_functions of fsockopen, pfsockopen and stream_socket_client
+/// (set at MINIT): a stream operation made while one of them runs is the
+/// Sockets API's, which `sockguard.paid_app=0` denies (URL wrappers stay
+/// allowed).
+static SOCKETS_API: [AtomicPtr<zend_function>; 3] = [const { AtomicPtr::new(ptr::null_mut()) }; 3];
+
+/// Remembers the Sockets API's stream functions (null: not found).
+pub fn set_sockets_api_functions(functions: [*mut zend_function; 3]) {
+    for (slot, f) in SOCKETS_API.iter().zip(functions) {
+        slot.store(f, Ordering::Relaxed);
+    }
+}
+
+/// Whether the PHP function running now is one of the Sockets API's.
+fn in_sockets_api() -> bool {
+    // SAFETY: the executor globals exist from engine startup; outside a
+    // call `current_execute_data` is null.
+    let running = unsafe {
+        let eg = ext_php_rs_executor_globals();
+        match eg.as_ref().and_then(|eg| eg.current_execute_data.as_ref()) {
+            Some(frame) => frame.func,
+            None => return false,
+        }
+    };
+    !running.is_null()
+        && SOCKETS_API
+            .iter()
+            .any(|f| ptr::eq(f.load(Ordering::Relaxed), running))
+}
+
 thread_local! {
-    /// Set while fsockopen/pfsockopen/stream_socket_client run: the Sockets
-    /// API, which `sockguard.paid_app=0` denies (URL wrappers stay allowed).
-    static IN_SOCKETS_API: Cell<bool> = const { Cell::new(false) };
     /// The last stream denial, for callers that drop the error text
     /// (SoapClient reports only "Could not connect to host").
     static LAST_DENIAL: RefCell<Option<String>> = const { RefCell::new(None) };
@@ -53,46 +84,7 @@ pub fn take_last_denial() -> Option<String> {
 
 /// Forgets per-request state (a bailout may have skipped a reset).
 pub fn reset_request_state() {
-    IN_SOCKETS_API.with(|c| c.set(false));
     LAST_DENIAL.with(|d| d.borrow_mut().take());
-}
-
-/// fsockopen, pfsockopen and stream_socket_client: the original runs with
-/// the Sockets API flag set, so the transport guard can apply
-/// `sockguard.paid_app` and report the denial in the function's own words.
-///
-/// # Safety
-/// `ex` and `rv` must be the frame and return slot the engine passed in.
-unsafe fn sockets_api_call(hook: Hook, ex: *mut ExecuteData, rv: *mut Zval) {
-    // The original runs last inside `handler`, with nothing of ours alive
-    // (a bailout leaves the flag set until the next request resets it,
-    // which only makes shutdown functions stricter).
-    // SAFETY: forwarded.
-    unsafe {
-        handler(hook, ex, rv, || {
-            IN_SOCKETS_API.with(|c| c.set(true));
-            Ok(Action::Original)
-        });
-    }
-    IN_SOCKETS_API.with(|c| c.set(false));
-}
-
-/// fsockopen(string $hostname, int $port = -1, ...)
-pub unsafe extern "C" fn fsockopen(ex: *mut ExecuteData, rv: *mut Zval) {
-    // SAFETY: forwarded from the engine.
-    unsafe { sockets_api_call(Hook::Fsockopen, ex, rv) }
-}
-
-/// pfsockopen(string $hostname, int $port = -1, ...)
-pub unsafe extern "C" fn pfsockopen(ex: *mut ExecuteData, rv: *mut Zval) {
-    // SAFETY: forwarded from the engine.
-    unsafe { sockets_api_call(Hook::Pfsockopen, ex, rv) }
-}
-
-/// stream_socket_client(string $address, ...)
-pub unsafe extern "C" fn stream_socket_client(ex: *mut ExecuteData, rv: *mut Zval) {
-    // SAFETY: forwarded from the engine.
-    unsafe { sockets_api_call(Hook::StreamSocketClient, ex, rv) }
 }
 
 /// The php_stream behind a resource zval, if it is a stream.

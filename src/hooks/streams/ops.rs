@@ -82,6 +82,8 @@ pub struct GuardSet {
     pub original: *const php_stream_ops,
     /// The transport's registered name, lowercase ("tcp", "tlsv1.2", ...).
     pub name: &'static str,
+    /// Its policy transport (read once: every connect asks).
+    transport: Option<Transport>,
     /// Client streams, until they connect.
     pub client: GuardOps,
     /// Server streams (stream_socket_server).
@@ -93,12 +95,15 @@ pub struct GuardSet {
 impl GuardSet {
     /// The kind of socket for the policy.
     pub fn kind(&self) -> Kind<'static> {
-        Kind::Stream(self.name)
+        match self.transport {
+            Some(t) => Kind::Transport(t),
+            None => Kind::Stream(self.name),
+        }
     }
 
     /// The policy transport, if the name is one.
     pub fn transport(&self) -> Option<Transport> {
-        self.kind().transport()
+        self.transport
     }
 }
 
@@ -154,9 +159,11 @@ pub fn guard_set(
     connected.close = Some(c.close);
     connected.set_option = Some(c.set_option);
     connected.cast = Some(c.cast);
+    let name: &'static str = Box::leak(name.to_ascii_lowercase().into_boxed_str());
     let set: &'static mut GuardSet = Box::leak(Box::new(GuardSet {
         original,
-        name: Box::leak(name.to_ascii_lowercase().into_boxed_str()),
+        name,
+        transport: Kind::Stream(name).transport(),
         client: copy(replacements.client_set_option),
         server: copy(replacements.server_set_option),
         connected: GuardOps {

@@ -14,7 +14,7 @@
 use std::{
     borrow::Cow,
     ffi::{c_int, c_void, CStr, CString},
-    net::SocketAddr,
+    net::{IpAddr, SocketAddr},
     ptr,
 };
 
@@ -24,9 +24,9 @@ use ext_php_rs::{
 };
 
 use super::{
-    connected,
+    connected, in_sockets_api,
     ops::{set_of_guard, GuardSet},
-    record_denial, Role, IN_SOCKETS_API,
+    record_denial, Role,
 };
 use crate::hooks::{
     approvals, engine,
@@ -45,8 +45,8 @@ use crate::hooks::{
 use crate::{
     config::{Config, Outcome},
     policy::{
-        atoi_port, format_host_port, parse_host, parse_host_port_spelled, split_host_port, Caller,
-        Host, HostPort, Operation, Reason, Transport,
+        atoi_port, format_host_port, parse_host, parse_host_port_spelled, plain_ipv4_port,
+        split_host_port, Caller, Host, HostPort, Operation, Reason, Transport,
     },
     runtime,
 };
@@ -277,15 +277,17 @@ fn bindto_address(bindto: &str) -> Option<(Host, u16)> {
     }
 }
 
-/// The name of an xport operation, lossily as UTF-8.
-fn xport_name(xparam: &php_stream_xport_param) -> Cow<'_, str> {
+/// The name of an xport operation, as bytes.
+fn xport_name_bytes(xparam: &php_stream_xport_param) -> &[u8] {
     if xparam.inputs.name.is_null() {
-        return Cow::Borrowed("");
+        return &[];
     }
     // SAFETY: inputs.name holds namelen bytes for the name-taking ops.
-    let bytes = unsafe {
-        std::slice::from_raw_parts(xparam.inputs.name.cast::<u8>(), xparam.inputs.namelen)
-    };
+    unsafe { std::slice::from_raw_parts(xparam.inputs.name.cast::<u8>(), xparam.inputs.namelen) }
+}
+
+/// A name as text, lossily as UTF-8.
+fn text(bytes: &[u8]) -> Cow<'_, str> {
     // from_utf8 first: lossy conversion is slower even on valid input.
     std::str::from_utf8(bytes).map_or_else(|_| String::from_utf8_lossy(bytes), Cow::Borrowed)
 }
@@ -301,29 +303,32 @@ fn decide_step(
     if config.mode == crate::config::Mode::Off {
         return Step::Delegate(Vec::new());
     }
-    let name = xport_name(xparam);
+    let bytes = xport_name_bytes(xparam);
     let caller = match role {
-        Role::Client if IN_SOCKETS_API.with(std::cell::Cell::get) => Caller::SocketsApi,
+        Role::Client if in_sockets_api() => Caller::SocketsApi,
         Role::Client | Role::Server => Caller::Client,
     };
-    let asked = || Asked {
-        target: name.as_ref().into(),
-        port: split_host_port(&name)
-            .ok()
-            .and_then(|(_, p)| p?.parse().ok()),
-        transport: set.transport().map(Transport::name),
+    let asked = || {
+        let name = text(bytes);
+        Asked {
+            port: split_host_port(&name)
+                .ok()
+                .and_then(|(_, p)| p?.parse().ok()),
+            target: name,
+            transport: set.transport().map(Transport::name),
+        }
     };
     let to_step = |outcome: Outcome, pinned: Vec<CString>| match outcome {
         Outcome::Allow(_) | Outcome::Mock(_) => Step::Delegate(pinned),
         Outcome::Deny(reason) => Step::Deny(reason),
-        Outcome::Report(reason) => Step::Report(report_line(&name, &reason)),
+        Outcome::Report(reason) => Step::Report(report_line(&text(bytes), &reason)),
     };
     match (op, role) {
         (OP_CONNECT | OP_CONNECT_ASYNC, Role::Client) => {
             if let Some(step) = decide_bindto(&config, s, caller, &to_step) {
                 return step;
             }
-            decide_connect(&config, set, caller, &name, asked, &to_step)
+            decide_connect(&config, set, caller, bytes, asked, &to_step)
         }
         (OP_BIND | OP_LISTEN | OP_ACCEPT, Role::Server) | (OP_LISTEN | OP_ACCEPT, Role::Client) => {
             to_step(
@@ -332,7 +337,8 @@ fn decide_step(
             )
         }
         (OP_BIND, Role::Client) => {
-            let (host, port) = bindto_address(&name).unwrap_or((Host::Path(name.to_string()), 0));
+            let name = text(bytes);
+            let (host, port) = bindto_address(&name).unwrap_or((Host::Path(name.into_owned()), 0));
             let op = Operation::Bind { host: &host, port };
             to_step(verdict::decide(&config, &op, caller, asked), Vec::new())
         }
@@ -371,20 +377,28 @@ fn decide_connect<'a>(
     config: &Config,
     set: &GuardSet,
     caller: Caller,
-    name: &str,
+    name: &[u8],
     asked: impl FnOnce() -> Asked<'a>,
     to_step: &dyn Fn(Outcome, Vec<CString>) -> Step,
 ) -> Step {
     let local = set.transport().is_some_and(Transport::is_local);
     let parsed = if local {
         Ok(HostPort {
-            host: Host::Path(name.to_owned()),
+            host: Host::Path(text(name).into_owned()),
             zone: None,
             port: None,
             plain: true,
         })
+    } else if let Some((addr, port)) = plain_ipv4_port(name) {
+        // The common case, read without the text of the name.
+        Ok(HostPort {
+            host: Host::Ip(IpAddr::V4(addr)),
+            zone: None,
+            port: Some(port),
+            plain: true,
+        })
     } else {
-        parse_host_port_spelled(name)
+        parse_host_port_spelled(&text(name))
     };
     let HostPort {
         host,
@@ -395,7 +409,7 @@ fn decide_connect<'a>(
         Ok(parsed) => parsed,
         Err(e) => {
             return to_step(
-                verdict::refuse(config, Reason::target(name, &e), asked),
+                verdict::refuse(config, Reason::target(&text(name), &e), asked),
                 Vec::new(),
             )
         }
