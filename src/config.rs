@@ -451,6 +451,17 @@ impl Config {
         })
     }
 
+    /// [`Policy::allows_at_once`] under this configuration (never while
+    /// it denies everything).
+    #[inline]
+    pub fn allows_at_once(
+        &self,
+        op: &Operation<'_>,
+        caller: Caller,
+    ) -> Option<crate::policy::Addrs> {
+        self.policy.as_ref().ok()?.allows_at_once(op, caller)
+    }
+
     /// The policy's decision on `op` by `caller`; a configuration error
     /// denies everything with its reason.
     pub fn decide(&self, op: &Operation<'_>, caller: Caller) -> Decision {

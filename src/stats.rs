@@ -22,15 +22,18 @@ pub fn record_reclaim() {
 
 static DENIED_BY_CODE: Mutex<Vec<(&'static str, u64)>> = Mutex::new(Vec::new());
 
+/// Counts one allowed call: a plain load and store, not a locked
+/// read-modify-write (every allowed call passes here). Only threads racing
+/// on the counter (ZTS) could lose a count; a count is never made up.
+#[inline]
+pub fn record_allowed() {
+    ALLOWED.store(ALLOWED.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
+}
+
 /// Counts one policy decision.
 pub fn record(decision: &Decision) {
     match decision {
-        // Every allowed call passes here: a plain load and store, not a
-        // locked read-modify-write. Only threads racing on one counter
-        // (ZTS) could lose a count; a count is never made up.
-        Decision::Allow(_) | Decision::Mock(_) => {
-            ALLOWED.store(ALLOWED.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
-        }
+        Decision::Allow(_) | Decision::Mock(_) => record_allowed(),
         Decision::Deny(reason) => {
             DENIED.fetch_add(1, Ordering::Relaxed);
             // Entries are whole at every moment: a poisoned lock still

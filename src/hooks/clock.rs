@@ -10,9 +10,9 @@
 //! "tsc": invariant and synchronised across CPUs) it is scaled to
 //! milliseconds instead. The scale is measured against the clock, over at
 //! least 50 ms, by the calls that read the clock anyway; until then, and
-//! wherever the counter is not trusted, the clock is read as before. Each
-//! new tracked socket compares the two, and a counter that strays (a
-//! migrated VM, say) is measured again.
+//! wherever the counter is not trusted, the clock is read as before. New
+//! tracked sockets compare the two (at most once a second), and a counter
+//! that strays (a migrated VM, say) is measured again.
 //!
 //! A process thread that stores the time would cost more than it saves: a
 //! second thread makes the kernel take a reference on the file of every
@@ -151,17 +151,31 @@ fn sample(now: Millis) {
     }
 }
 
+/// The counter's time of the last comparison with the clock.
+static CHECKED_AT: AtomicU64 = AtomicU64::new(0);
+/// How often the counter is compared with the clock, at most.
+const CHECK_EVERY_MS: Millis = 1000;
+
 /// When a socket starts being tracked: check the counter against the clock
-/// (and calibrate while it is not).
+/// (at most once a second), and calibrate while it is not.
 pub fn check() {
     if !trusted() {
         return;
     }
-    let now = read_clock();
-    if let Some(counted) = tsc_millis() {
-        if counted.abs_diff(now) <= MAX_DRIFT_MS {
+    let counted = tsc_millis();
+    if let Some(counted) = counted {
+        // (A counter that jumped back more than that is checked at once.)
+        if counted.abs_diff(CHECKED_AT.load(Ordering::Relaxed)) < CHECK_EVERY_MS {
             return;
         }
+    }
+    let now = read_clock();
+    if let Some(counted) = counted {
+        if counted.abs_diff(now) <= MAX_DRIFT_MS {
+            CHECKED_AT.store(counted, Ordering::Relaxed);
+            return;
+        }
+        CHECKED_AT.store(0, Ordering::Relaxed);
         // Strayed: start over from a new base.
         MS_PER_TICK.store(0, Ordering::Relaxed);
         BASE_NS.store(0, Ordering::Relaxed);

@@ -354,57 +354,108 @@ fn parse_host_port_general(rest: &str) -> Result<HostPort, TargetError> {
 #[must_use]
 #[inline]
 pub fn plain_ipv4_port(b: &[u8]) -> Option<(Ipv4Addr, u16)> {
-    // A byte's digit value, or more than 9 (also past the end).
-    let digit = |i: usize| b.get(i).map_or(u8::MAX, |c| c.wrapping_sub(b'0'));
-    // Four decimal octets up to 255 without leading zeros (what inet_pton
-    // reads), one to three digits each, unrolled.
-    let (mut addr, mut i) = (0u32, 0usize);
-    for n in 0..4 {
-        if n > 0 {
-            if b.get(i) != Some(&b'.') {
+    // "255.255.255.255:65535" is the longest.
+    let padded = Padded::new(b, 21)?;
+    let (addr, end) = padded.quad()?;
+    if padded.at(end) != b':' {
+        return None;
+    }
+    let port = padded.decimal(end + 1, 5)?;
+    Some((addr, u16::try_from(port).ok()?))
+}
+
+/// The common address, `a.b.c.d` in strict dotted decimal (what inet_pton
+/// reads, and every resolver the same way), read in one pass. `None` for
+/// every other spelling.
+#[must_use]
+#[inline]
+pub fn plain_ipv4(b: &[u8]) -> Option<Ipv4Addr> {
+    let padded = Padded::new(b, 15)?;
+    let (addr, end) = padded.quad()?;
+    (end == b.len()).then_some(addr)
+}
+
+/// A short text in a zero-padded copy, where every index is in bounds (a
+/// padding byte is no digit, dot or colon): no bounds check per byte.
+struct Padded {
+    buf: [u8; 32],
+    len: usize,
+}
+
+impl Padded {
+    #[inline]
+    fn new(b: &[u8], max: usize) -> Option<Padded> {
+        if b.len() > max {
+            return None;
+        }
+        let mut buf = [0u8; 32];
+        buf[..b.len()].copy_from_slice(b);
+        Some(Padded { buf, len: b.len() })
+    }
+
+    #[inline]
+    fn at(&self, i: usize) -> u8 {
+        self.buf[i & 31]
+    }
+
+    /// The digit at `i`, or more than 9.
+    #[inline]
+    fn digit(&self, i: usize) -> u8 {
+        self.at(i).wrapping_sub(b'0')
+    }
+
+    /// Four decimal octets up to 255 without leading zeros, one to three
+    /// digits each (unrolled), from the start; and where they end.
+    #[inline]
+    fn quad(&self) -> Option<(Ipv4Addr, usize)> {
+        let (mut addr, mut i) = (0u32, 0usize);
+        for n in 0..4 {
+            if n > 0 {
+                if self.at(i) != b'.' {
+                    return None;
+                }
+                i += 1;
+            }
+            let (d0, d1, d2) = (self.digit(i), self.digit(i + 1), self.digit(i + 2));
+            if d0 > 9 {
                 return None;
             }
-            i += 1;
-        }
-        let (d0, d1, d2) = (digit(i), digit(i + 1), digit(i + 2));
-        let octet = match (d0, d1, d2) {
-            (10.., _, _) => return None,
-            (_, 10.., _) => {
+            let octet = if d1 > 9 {
                 i += 1;
                 u32::from(d0)
-            }
-            (0, _, _) => return None,
-            (_, _, 10..) => {
+            } else if d0 == 0 {
+                return None;
+            } else if d2 > 9 {
                 i += 2;
                 u32::from(d0) * 10 + u32::from(d1)
-            }
-            _ => {
+            } else {
                 i += 3;
                 u32::from(d0) * 100 + u32::from(d1) * 10 + u32::from(d2)
+            };
+            if octet > 255 {
+                return None;
             }
-        };
-        if octet > 255 {
+            addr = addr << 8 | octet;
+        }
+        Some((Ipv4Addr::from(addr), i))
+    }
+
+    /// The decimal number from `start` to the end: 1 to `max` digits.
+    #[inline]
+    fn decimal(&self, start: usize, max: usize) -> Option<u32> {
+        if start >= self.len || self.len - start > max {
             return None;
         }
-        addr = addr << 8 | octet;
-    }
-    // The first colon, then a decimal port.
-    if b.get(i) != Some(&b':') {
-        return None;
-    }
-    let port = &b[i + 1..];
-    if port.is_empty() || port.len() > 5 {
-        return None;
-    }
-    let mut value = 0u32;
-    for &c in port {
-        let d = c.wrapping_sub(b'0');
-        if d > 9 {
-            return None;
+        let mut value = 0u32;
+        for i in start..self.len {
+            let d = self.digit(i);
+            if d > 9 {
+                return None;
+            }
+            value = value * 10 + u32::from(d);
         }
-        value = value * 10 + u32::from(d);
+        Some(value)
     }
-    Some((Ipv4Addr::from(addr), u16::try_from(value).ok()?))
 }
 
 /// Splits off `scheme://` the way `php_stream_xport_create` does.
@@ -869,7 +920,39 @@ mod tests {
         }
     }
 
+    #[test]
+    fn plain_ipv4_is_inet_pton_exactly() {
+        for t in [
+            "93.184.216.34",
+            "0.0.0.0",
+            "255.255.255.255",
+            "01.2.3.4",
+            "1.2.3",
+            "1.2.3.4.",
+            "1.2.3.256",
+            "127.1",
+            "1.2.3.4:80",
+            "0x7f.0.0.1",
+            " 1.2.3.4",
+            "1.2.3.4\0",
+            "1..2.3",
+            "1.2.3.4444",
+            "",
+        ] {
+            assert_eq!(
+                plain_ipv4(t.as_bytes()),
+                inet_pton4(t.as_bytes()).map(Ipv4Addr::from),
+                "{t}"
+            );
+        }
+    }
+
     proptest! {
+        #[test]
+        fn plain_ipv4_agrees_with_inet_pton(t in "[0-9.]{0,18}") {
+            prop_assert_eq!(plain_ipv4(t.as_bytes()), inet_pton4(t.as_bytes()).map(Ipv4Addr::from));
+        }
+
         #[test]
         fn plain_ipv4_port_agrees_with_the_general_parser(t in "[0-9.:x\\[\\]a-f%]{0,24}") {
             prop_assert!(fast_agrees(&t));

@@ -446,7 +446,9 @@ pub unsafe extern "C" fn socket(family: c_int, sotype: c_int, protocol: c_int) -
         sotype,
         protocol,
     };
-    if !policy::may_create(kind, Caller::Library { serving: serving() }) {
+    // (Whether the thread serves a request does not change what a library
+    // may create: asked only for the decision below.)
+    if !policy::may_create(kind, Caller::Library { serving: false }) {
         let op = Operation::Create(kind);
         let target = || format!("{family}, {sotype}, {protocol}");
         if let Some(refusal) = judge(|| decide(Ok(&op), "socket", target)) {

@@ -25,7 +25,9 @@ use crate::hooks::{
 };
 use crate::{
     config::{Config, Outcome},
-    policy::{format_host, parse_host, Caller, Host, Kind, Operation, Reason, Transport},
+    policy::{
+        format_host, parse_host, plain_ipv4, Caller, Host, Kind, Operation, Reason, Transport,
+    },
     runtime,
 };
 
@@ -87,7 +89,12 @@ fn socket_type(fd: i32) -> Option<i32> {
 /// already exactly the literal (nothing to rewrite).
 fn host_for_family(family: i32, address: &[u8]) -> Result<(Host, Option<String>, bool), Reason> {
     // The common case, a plain literal of the socket's own family: inet_pton
-    // and inet_aton read it exactly as Rust's strict parser does.
+    // and inet_aton read it exactly as these strict parsers do.
+    if family == libc::AF_INET {
+        if let Some(v4) = plain_ipv4(address) {
+            return Ok((Host::Ip(IpAddr::V4(v4)), None, true));
+        }
+    }
     if family != libc::AF_UNIX {
         if let Some(ip) = std::str::from_utf8(address)
             .ok()

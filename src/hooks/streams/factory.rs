@@ -32,6 +32,8 @@ use crate::runtime;
 struct Factory {
     name: Vec<u8>,
     original: usize,
+    /// The guarded factory put in its place.
+    replacement: usize,
     /// The guard set of the ops its last stream had (the same for every
     /// stream of a transport, in practice): saves the registry's lookup.
     last_set: AtomicPtr<GuardSet>,
@@ -84,15 +86,19 @@ pub fn install() {
         };
         // SAFETY: transport table values are IS_PTR zvals.
         let current = unsafe { slot.value.ptr } as usize;
-        if current == 0 || current == guarded_factory as *const () as usize {
+        if current == 0 || is_guarded(current) {
             continue;
         }
+        // A transport of its own when one is free: it knows its factory
+        // without looking it up by name.
+        let replacement = OWN.get(replaced.len()).copied().unwrap_or(guarded_factory) as usize;
         replaced.push(Factory {
             name,
             original: current,
+            replacement,
             last_set: AtomicPtr::new(ptr::null_mut()),
         });
-        slot.value.ptr = guarded_factory as *mut c_void;
+        slot.value.ptr = replacement as *mut c_void;
     }
     let old = FACTORIES.swap(Box::into_raw(Box::new(replaced)), Ordering::AcqRel);
     // An earlier table stays leaked: a stream made meanwhile may read it.
@@ -110,8 +116,8 @@ pub fn uninstall() {
         // SAFETY: as in `install`.
         if let Some(slot) = unsafe { zend_hash_str_find(table, name, len).as_mut() } {
             // SAFETY: IS_PTR zval.
-            let current = unsafe { slot.value.ptr };
-            if ptr::eq(current.cast_const(), guarded_factory as *const c_void) {
+            // SAFETY: IS_PTR zval.
+            if unsafe { slot.value.ptr } as usize == f.replacement {
                 slot.value.ptr = f.original as *mut c_void;
             }
         }
@@ -119,9 +125,12 @@ pub fn uninstall() {
 }
 
 fn factory_of(proto: &[u8]) -> Option<&'static Factory> {
-    factories()
-        .iter()
-        .find(|f| f.name.eq_ignore_ascii_case(proto))
+    let all = factories();
+    // As registered ("tcp") first: PHP looks the name up as given, and
+    // then lowercased.
+    all.iter()
+        .find(|f| f.name == proto)
+        .or_else(|| all.iter().find(|f| f.name.eq_ignore_ascii_case(proto)))
 }
 
 impl Factory {
@@ -145,6 +154,64 @@ impl Factory {
     }
 }
 
+/// A transport factory's signature.
+type FactoryFn = unsafe extern "C" fn(
+    *const c_char,
+    usize,
+    *const c_char,
+    usize,
+    *const c_char,
+    c_int,
+    c_int,
+    *mut libc::timeval,
+    *mut php_stream_context,
+) -> *mut php_stream;
+
+/// Guarded factories of their own for the first transports (PHP and
+/// ext/openssl register a dozen): each calls [`guarded`] with its index.
+macro_rules! own_factories {
+    ($($i:literal)*) => {
+        const OWN: &[FactoryFn] = &[$({
+            #[allow(clippy::too_many_arguments)]
+            unsafe extern "C" fn own(
+                proto: *const c_char,
+                protolen: usize,
+                resourcename: *const c_char,
+                resourcenamelen: usize,
+                persistent_id: *const c_char,
+                options: c_int,
+                flags: c_int,
+                timeout: *mut libc::timeval,
+                context: *mut php_stream_context,
+            ) -> *mut php_stream {
+                // SAFETY: forwarded from the engine.
+                unsafe {
+                    guarded(
+                        factories().get($i),
+                        proto,
+                        protolen,
+                        resourcename,
+                        resourcenamelen,
+                        persistent_id,
+                        options,
+                        flags,
+                        timeout,
+                        context,
+                    )
+                }
+            }
+            own
+        }),*];
+    };
+}
+own_factories!(0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23);
+
+/// Whether `f` is one of the guarded factories.
+fn is_guarded(f: usize) -> bool {
+    f == guarded_factory as *const () as usize || OWN.iter().any(|&own| own as usize == f)
+}
+
+/// The guarded factory of transports past [`OWN`]: finds its factory by name.
 #[allow(clippy::too_many_arguments)]
 unsafe extern "C" fn guarded_factory(
     proto: *const c_char,
@@ -159,11 +226,40 @@ unsafe extern "C" fn guarded_factory(
 ) -> *mut php_stream {
     // SAFETY: the engine passes `protolen` readable bytes.
     let proto_bytes = unsafe { std::slice::from_raw_parts(proto.cast::<u8>(), protolen) };
-    let factory = entry(
-        "stream factory",
-        |_| Ok(None),
-        || Ok(factory_of(proto_bytes)),
-    );
+    // SAFETY: forwarded from the engine.
+    unsafe {
+        guarded(
+            factory_of(proto_bytes),
+            proto,
+            protolen,
+            resourcename,
+            resourcenamelen,
+            persistent_id,
+            options,
+            flags,
+            timeout,
+            context,
+        )
+    }
+}
+
+/// Calls the original `factory`, then gives the new stream its guard ops.
+///
+/// # Safety
+/// The arguments after `factory` are the engine's, for that transport.
+#[allow(clippy::too_many_arguments)]
+unsafe fn guarded(
+    factory: Option<&'static Factory>,
+    proto: *const c_char,
+    protolen: usize,
+    resourcename: *const c_char,
+    resourcenamelen: usize,
+    persistent_id: *const c_char,
+    options: c_int,
+    flags: c_int,
+    timeout: *mut libc::timeval,
+    context: *mut php_stream_context,
+) -> *mut php_stream {
     let Some(original) = factory.and_then(Factory::original) else {
         return ptr::null_mut();
     };
