@@ -89,24 +89,60 @@ impl Registry {
             return Use::Untracked;
         };
         let value = slot.load(Ordering::Relaxed);
-        if value == UNTRACKED {
-            return Use::Untracked;
+        let found = classify(value, now, timeout);
+        match found {
+            Use::Reclaim { idle_secs } => slot.store(RECLAIMED | idle_secs, Ordering::Relaxed),
+            Use::Fresh => restart(slot, value, now),
+            Use::Untracked | Use::Reclaimed { .. } => {}
         }
-        if value & RECLAIMED != 0 {
-            return Use::Reclaimed {
-                idle_secs: value & !RECLAIMED,
-            };
+        found
+    }
+
+    /// [`Registry::touch`] when the use finds the socket untracked or fresh
+    /// (true); a socket idle past the timeout, or reclaimed, is left as it
+    /// is (false), for a `touch` to deal with.
+    #[inline]
+    pub fn touch_if_fresh(&self, fd: i32, now: Millis, timeout: Option<Millis>) -> bool {
+        let Some(slot) = self.slot(fd) else {
+            return true;
+        };
+        let value = slot.load(Ordering::Relaxed);
+        match classify(value, now, timeout) {
+            Use::Untracked => true,
+            Use::Fresh => {
+                restart(slot, value, now);
+                true
+            }
+            Use::Reclaim { .. } | Use::Reclaimed { .. } => false,
         }
-        let idle = now.saturating_sub(value);
-        if timeout.is_some_and(|t| idle > t) {
-            let idle_secs = idle / 1000;
-            slot.store(RECLAIMED | idle_secs, Ordering::Relaxed);
-            return Use::Reclaim { idle_secs };
-        }
-        if now > value {
-            slot.store(now.min(RECLAIMED - 1), Ordering::Relaxed);
-        }
-        Use::Fresh
+    }
+}
+
+/// What a use at `now` finds in a slot holding `value`.
+#[inline]
+fn classify(value: u64, now: Millis, timeout: Option<Millis>) -> Use {
+    if value == UNTRACKED {
+        return Use::Untracked;
+    }
+    if value & RECLAIMED != 0 {
+        return Use::Reclaimed {
+            idle_secs: value & !RECLAIMED,
+        };
+    }
+    let idle = now.saturating_sub(value);
+    match timeout {
+        Some(t) if idle > t => Use::Reclaim {
+            idle_secs: idle / 1000,
+        },
+        _ => Use::Fresh,
+    }
+}
+
+/// Restarts the clock of a fresh slot that held `value`.
+#[inline]
+fn restart(slot: &AtomicU64, value: u64, now: Millis) {
+    if now > value {
+        slot.store(now.min(RECLAIMED - 1), Ordering::Relaxed);
     }
 }
 
@@ -133,6 +169,12 @@ pub fn touch(fd: i32, now: Millis, timeout: Option<Millis>) -> Use {
     table().touch(fd, now, timeout)
 }
 
+/// [`touch`] only for a use that finds the socket untracked or fresh.
+#[inline]
+pub fn touch_if_fresh(fd: i32, now: Millis, timeout: Option<Millis>) -> bool {
+    table().touch_if_fresh(fd, now, timeout)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -151,6 +193,22 @@ mod tests {
         assert_eq!(r.touch(5, t0 + 5000, one), Use::Reclaimed { idle_secs: 2 });
         r.forget(5);
         assert_eq!(r.touch(5, t0 + 6000, one), Use::Untracked);
+    }
+
+    #[test]
+    fn a_use_only_if_fresh_leaves_an_idle_socket_to_touch() {
+        let (t0, one) = (1_000_000, Some(1000));
+        let r = Registry::new();
+        assert!(r.touch_if_fresh(5, t0, one));
+        r.register(5, t0);
+        assert!(r.touch_if_fresh(5, t0 + 900, one));
+        // The clock restarted at t0 + 900: still fresh at t0 + 1800.
+        assert!(r.touch_if_fresh(5, t0 + 1800, one));
+        assert!(!r.touch_if_fresh(5, t0 + 4000, one));
+        // Left idle, not marked: the next touch reclaims it.
+        assert_eq!(r.touch(5, t0 + 4000, one), Use::Reclaim { idle_secs: 2 });
+        assert!(!r.touch_if_fresh(5, t0 + 4001, one));
+        assert_eq!(r.touch(5, t0 + 4001, one), Use::Reclaimed { idle_secs: 2 });
     }
 
     #[test]

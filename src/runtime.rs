@@ -6,13 +6,14 @@
 //! handler calls [`settings_changed`], and [`needs_refresh`] compares that
 //! count with the one last read, so a request whose settings did not change
 //! pays one thread-local read, whatever the size of the settings.
-//! Configurations with the same values are built once and shared between
-//! threads. A thread that serves no request (a library's own thread, seen
-//! by the C-library floor) gets the configuration built last.
+//! Configurations with the same values are built once, shared between
+//! threads and kept for the life of the process. A thread that serves no
+//! request (a library's own thread, seen by the C-library floor) gets the
+//! configuration built last.
 
 use std::{
     cell::{Cell, RefCell},
-    sync::{Arc, Mutex, PoisonError},
+    sync::{Mutex, PoisonError},
 };
 
 use crate::{
@@ -21,126 +22,157 @@ use crate::{
     resolve::{AnyLookup, CachingResolver},
 };
 
-thread_local! {
-    static CURRENT: RefCell<Option<(IniValues, Arc<Config>)>> = const { RefCell::new(None) };
-    /// The mode of CURRENT, read by every hook first.
-    static MODE: Cell<Mode> = const { Cell::new(Mode::Enforce) };
-    /// `sockguard.idle_timeout` of CURRENT in ms (0: disabled), read on
+/// What a thread knows of the configuration in force, in one thread-local
+/// (a hook reads it once).
+struct Thread {
+    /// The configuration of this thread's request, if it has one.
+    config: Cell<Option<&'static Config>>,
+    /// Its ini values, to tell whether changed values are new ones.
+    values: RefCell<Option<IniValues>>,
+    /// The mode of `config`, read by every hook first.
+    mode: Cell<Mode>,
+    /// `sockguard.idle_timeout` of `config` in ms (0: disabled), read on
     /// every read and write of a tracked socket.
-    static IDLE_TIMEOUT_MS: Cell<u64> = const { Cell::new(120_000) };
+    idle_timeout_ms: Cell<u64>,
     /// Changes to sockguard's ini values seen by this thread.
-    static CHANGES: Cell<u64> = const { Cell::new(0) };
-    /// CHANGES when the values were last read (`u64::MAX`: never).
-    static READ_AT: Cell<u64> = const { Cell::new(u64::MAX) };
+    changes: Cell<u64>,
+    /// `changes` when the values were last read (`u64::MAX`: never).
+    read_at: Cell<u64>,
+}
+
+thread_local! {
+    static THREAD: Thread = const {
+        Thread {
+            config: Cell::new(None),
+            values: RefCell::new(None),
+            mode: Cell::new(Mode::Enforce),
+            idle_timeout_ms: Cell::new(120_000),
+            changes: Cell::new(0),
+            read_at: Cell::new(u64::MAX),
+        }
+    };
 }
 
 /// The configuration built last, for threads that serve no request.
-static LATEST: Mutex<Option<Arc<Config>>> = Mutex::new(None);
+static LATEST: Mutex<Option<&'static Config>> = Mutex::new(None);
 
-/// Configurations already built, most recent last, shared by every thread.
-static BUILT: Mutex<Vec<(IniValues, Arc<Config>)>> = Mutex::new(Vec::new());
-
-/// How many distinct configurations are kept (one per pool or virtual host).
-const BUILT_CAPACITY: usize = 16;
+/// Every configuration built, by its values (and the deny-all ones, by
+/// their reason). A configuration is kept for the life of the process:
+/// there are as many as the server's pools and virtual hosts have distinct
+/// settings, and a hook then reads the one in force with no reference to
+/// count and nothing to free under a library's thread that still uses it.
+static BUILT: Mutex<Vec<(IniValues, &'static Config)>> = Mutex::new(Vec::new());
+static DENY_ALL: Mutex<Vec<(Reason, &'static Config)>> = Mutex::new(Vec::new());
 
 /// Called by the ini handler whenever one of sockguard's values changes
 /// (startup, an FPM pool's php_admin_value, a virtual host's per-request
 /// value and its reset).
 pub fn settings_changed() {
-    CHANGES.with(|c| c.set(c.get().wrapping_add(1)));
+    THREAD.with(|t| t.changes.set(t.changes.get().wrapping_add(1)));
 }
 
 /// Whether the ini values may have changed since they were last read.
 pub fn needs_refresh() -> bool {
-    READ_AT.with(Cell::get) != CHANGES.with(Cell::get)
+    THREAD.with(|t| t.read_at.get() != t.changes.get())
 }
 
 /// Makes `values` the settings in force on this thread. Returns the
 /// configuration, and whether it was built now (so its problems should be
 /// reported).
-pub fn refresh(values: IniValues) -> (Arc<Config>, bool) {
-    READ_AT.with(|r| r.set(CHANGES.with(Cell::get)));
-    let unchanged = CURRENT.with(|cell| {
-        cell.borrow()
-            .as_ref()
-            .filter(|(old, _)| *old == values)
-            .map(|(_, config)| Arc::clone(config))
+pub fn refresh(values: IniValues) -> (&'static Config, bool) {
+    let unchanged = THREAD.with(|t| {
+        t.read_at.set(t.changes.get());
+        let same = t
+            .values
+            .try_borrow()
+            .is_ok_and(|v| v.as_ref() == Some(&values));
+        same.then(|| t.config.get()).flatten()
     });
     if let Some(config) = unchanged {
         return (config, false);
     }
     let (config, built) = shared_config(&values);
-    use_config(Some(values), Arc::clone(&config));
+    use_config(Some(values), config);
     (config, built)
 }
 
 /// The configuration for `values`: one already built for them, or a new one.
-fn shared_config(values: &IniValues) -> (Arc<Config>, bool) {
+fn shared_config(values: &IniValues) -> (&'static Config, bool) {
     let mut built = BUILT.lock().unwrap_or_else(PoisonError::into_inner);
-    if let Some(i) = built.iter().position(|(v, _)| v == values) {
-        let entry = built.remove(i);
-        let config = Arc::clone(&entry.1);
-        built.push(entry);
+    if let Some((_, config)) = built.iter().find(|(v, _)| v == values) {
         return (config, false);
     }
-    let config = Arc::new(Config::from_ini(values, &RealSystem));
-    if built.len() >= BUILT_CAPACITY {
-        built.remove(0);
-    }
-    built.push((values.clone(), Arc::clone(&config)));
+    let config: &'static Config = Box::leak(Box::new(Config::from_ini(values, &RealSystem)));
+    built.push((values.clone(), config));
     (config, true)
 }
 
 /// Puts `config` in force on this thread (and as the latest for others).
-fn use_config(values: Option<IniValues>, config: Arc<Config>) {
-    MODE.with(|m| m.set(config.mode));
+fn use_config(values: Option<IniValues>, config: &'static Config) {
     let millis = config
         .idle_timeout
         .map_or(0, |t| u64::try_from(t.as_millis()).unwrap_or(u64::MAX));
-    IDLE_TIMEOUT_MS.with(|c| c.set(millis));
-    *LATEST.lock().unwrap_or_else(PoisonError::into_inner) = Some(Arc::clone(&config));
-    CURRENT.with(|cell| {
-        *cell.borrow_mut() = values.map(|v| (v, config));
+    THREAD.with(|t| {
+        t.mode.set(config.mode);
+        t.idle_timeout_ms.set(millis);
+        t.config.set(Some(config));
+        if let Ok(mut v) = t.values.try_borrow_mut() {
+            *v = values;
+        }
     });
+    *LATEST.lock().unwrap_or_else(PoisonError::into_inner) = Some(config);
 }
 
 /// Denies everything on this thread until the settings are read again
 /// (the request could not establish its configuration).
 pub fn deny_all(reason: Reason) {
-    READ_AT.with(|r| r.set(u64::MAX));
-    let config = Arc::new(Config::deny_all(reason));
-    MODE.with(|m| m.set(config.mode));
-    CURRENT.with(|cell| {
-        *cell.borrow_mut() = Some((IniValues::defaults(), config));
+    let config = {
+        let mut denying = DENY_ALL.lock().unwrap_or_else(PoisonError::into_inner);
+        match denying.iter().find(|(r, _)| *r == reason) {
+            Some((_, config)) => *config,
+            None => {
+                let config: &'static Config = Box::leak(Box::new(Config::deny_all(reason.clone())));
+                denying.push((reason, config));
+                config
+            }
+        }
+    };
+    THREAD.with(|t| {
+        t.read_at.set(u64::MAX);
+        t.mode.set(config.mode);
+        t.config.set(Some(config));
+        if let Ok(mut v) = t.values.try_borrow_mut() {
+            *v = None;
+        }
     });
 }
 
 /// The configuration in force on this thread: its request's, else the one
 /// built last, else the defaults.
-pub fn current() -> Arc<Config> {
-    if let Some(config) = CURRENT.with(|cell| cell.borrow().as_ref().map(|(_, c)| Arc::clone(c))) {
-        return config;
+#[inline]
+pub fn current() -> &'static Config {
+    match THREAD.with(|t| t.config.get()) {
+        Some(config) => config,
+        None => latest(),
     }
-    if let Some(config) = LATEST
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner)
-        .clone()
-    {
-        return config;
-    }
-    refresh(IniValues::defaults()).0
+}
+
+#[cold]
+fn latest() -> &'static Config {
+    let latest = *LATEST.lock().unwrap_or_else(PoisonError::into_inner);
+    latest.unwrap_or_else(|| refresh(IniValues::defaults()).0)
 }
 
 /// Whether every hook steps aside (`sockguard.mode = "off"`).
 #[inline]
 pub fn is_off() -> bool {
-    MODE.with(Cell::get) == Mode::Off
+    THREAD.with(|t| t.mode.get()) == Mode::Off
 }
 
 /// `sockguard.idle_timeout` in force, in milliseconds.
 #[inline]
 pub fn idle_timeout_ms() -> Option<u64> {
-    match IDLE_TIMEOUT_MS.with(Cell::get) {
+    match THREAD.with(|t| t.idle_timeout_ms.get()) {
         0 => None,
         ms => Some(ms),
     }
@@ -148,6 +180,6 @@ pub fn idle_timeout_ms() -> Option<u64> {
 
 /// The resolver of the configuration in force (shared by every
 /// configuration that names the same servers).
-pub fn resolver() -> Arc<CachingResolver<AnyLookup>> {
-    Arc::clone(&current().resolver)
+pub fn resolver() -> std::sync::Arc<CachingResolver<AnyLookup>> {
+    std::sync::Arc::clone(&current().resolver)
 }

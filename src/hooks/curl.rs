@@ -181,20 +181,20 @@ fn decide(purpose: c_int, address: *const CurlSockaddr) -> Result<(), Reason> {
                 port: sa.port(),
                 kind,
             };
-            verdict::decide(&config, &op, Caller::Client, asked)
+            verdict::decide(config, &op, Caller::Client, asked)
         }
         // FTP active mode: libcurl wants a listening socket.
         (Ok(_), _) if purpose != CURLSOCKTYPE_IPCXN => {
-            verdict::decide(&config, &Operation::Listen, Caller::Client, asked)
+            verdict::decide(config, &Operation::Listen, Caller::Client, asked)
         }
         (Ok(_), _) => verdict::refuse(
-            &config,
+            config,
             Reason::Transport {
                 name: format!("address family {family}"),
             },
             asked,
         ),
-        (Err(reason), _) => verdict::refuse(&config, reason.clone(), asked),
+        (Err(reason), _) => verdict::refuse(config, reason.clone(), asked),
     };
     match outcome {
         Outcome::Allow(_) | Outcome::Mock(_) => Ok(()),

@@ -52,7 +52,7 @@ fn decide(name: &str, port: u16) -> Action {
     };
     let (outcome, zone) = match parse_host(name) {
         Err(e) => (
-            verdict::refuse(&config, Reason::target(name, &e), asked),
+            verdict::refuse(config, Reason::target(name, &e), asked),
             None,
         ),
         Ok((host, zone)) => {
@@ -61,7 +61,7 @@ fn decide(name: &str, port: u16) -> Action {
                 port,
                 kind: Kind::Transport(Transport::Tcp),
             };
-            (verdict::decide(&config, &op, Caller::Client, asked), zone)
+            (verdict::decide(config, &op, Caller::Client, asked), zone)
         }
     };
     match outcome {

@@ -48,6 +48,13 @@ pub fn touch(fd: i32) -> Use {
     registry::touch(fd, clock::now_millis(), runtime::idle_timeout_ms())
 }
 
+/// Records a use of the socket behind `fd` when it is untracked or fresh
+/// (true); otherwise changes nothing (false), and [`use_fd`] deals with it.
+#[inline]
+pub fn use_if_fresh(fd: i32) -> bool {
+    registry::touch_if_fresh(fd, clock::now_millis(), runtime::idle_timeout_ms())
+}
+
 /// Acts on what [`touch`] found: `Err` with the reason when the socket is
 /// (now) reclaimed; report mode logs and lets the call through.
 pub fn settle(fd: i32, found: Use) -> Result<(), Reason> {

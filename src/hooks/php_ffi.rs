@@ -97,7 +97,7 @@ unsafe extern "C" fn guard(ex: *mut ExecuteData, rv: *mut Zval) {
                 return Ok(true);
             }
             let config = runtime::current();
-            match verdict::decide(&config, &Operation::Ffi, Caller::Client, || "FFI".into()) {
+            match verdict::decide(config, &Operation::Ffi, Caller::Client, || "FFI".into()) {
                 Outcome::Allow(_) | Outcome::Mock(_) => Ok(true),
                 Outcome::Report(reason) => {
                     engine::log(&report_line("FFI", &reason))?;

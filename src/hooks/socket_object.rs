@@ -121,7 +121,7 @@ impl Socket {
     /// by socket_import_stream): that stream can close the descriptor.
     pub fn has_stream(self) -> bool {
         // SAFETY: as in `fd`; zstream is a zval, UNDEF when there is none.
-        unsafe { (*self.0).zstream.get_type() != ext_php_rs::flags::DataType::Undef }
+        unsafe { (*self.0).zstream.u1.v.type_ != ext_php_rs::ffi::IS_UNDEF as u8 }
     }
 
     /// Sets the socket's own error, as `socket_last_error($socket)` reports.

@@ -117,13 +117,13 @@ fn decide(
     let origin = || Origin::library(format!("{} ({call})", object()), serving);
     let outcome = match op {
         Ok(op) => verdict::decide_from(
-            &config,
+            config,
             op,
             Caller::Library { serving },
             || target().into(),
             origin,
         ),
-        Err(reason) => verdict::refuse_from(&config, reason, || target().into(), origin),
+        Err(reason) => verdict::refuse_from(config, reason, || target().into(), origin),
     };
     match outcome {
         Outcome::Allow(_) | Outcome::Mock(_) => Verdict::Pass,

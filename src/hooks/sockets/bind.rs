@@ -69,7 +69,7 @@ pub unsafe extern "C" fn socket_bind(ex: *mut ExecuteData, rv: *mut Zval) {
             };
             let config = runtime::current();
             let outcome = verdict::decide(
-                &config,
+                config,
                 &Operation::Bind { host: &host, port },
                 Caller::SocketsApi,
                 || Asked {
@@ -171,7 +171,7 @@ unsafe fn deny_listening(
                 return Ok(Action::Original);
             };
             let config = runtime::current();
-            let outcome = verdict::decide(&config, &op, Caller::SocketsApi, || "".into());
+            let outcome = verdict::decide(config, &op, Caller::SocketsApi, || "".into());
             Ok(
                 match Action::for_socket(outcome, Some(socket), msg, String::new) {
                     Ok(_) => Action::Original,

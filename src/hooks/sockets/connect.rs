@@ -18,7 +18,9 @@ use super::{socket_ce, step_aside, target_text, types, Socket, SOCKETS};
 use crate::hooks::{
     approvals,
     args::{arg, c_string_part, num_args, parsed, set_string_arg, wire_port, zpp_bytes},
+    entry::entry,
     ffi::zend_parse_parameters,
+    idle,
     originals::{call_original, Hook},
     sockaddr::{self, Endpoint},
     verdict::{self, handler, Action, Asked},
@@ -28,7 +30,7 @@ use crate::{
     policy::{
         format_host, parse_host, plain_ipv4, Caller, Host, Kind, Operation, Reason, Transport,
     },
-    runtime,
+    runtime, stats,
 };
 
 /// socket_connect's arguments when they already have exactly the types
@@ -175,7 +177,7 @@ pub(super) fn check_destination(
     let (host, zone, plain) = match host_for_family(family, address) {
         Ok(parsed) => parsed,
         Err(reason) => {
-            let outcome = verdict::refuse(&config, reason, asked);
+            let outcome = verdict::refuse(config, reason, asked);
             return Action::for_socket(outcome, Some(socket), msg, || target_text(address, port))
                 .map(|_| None);
         }
@@ -185,7 +187,7 @@ pub(super) fn check_destination(
         port: port.unwrap_or(0),
         kind,
     };
-    let outcome = verdict::decide(&config, &op, Caller::SocketsApi, asked);
+    let outcome = verdict::decide(config, &op, Caller::SocketsApi, asked);
     if let (Outcome::Report(_), Host::Ip(ip), Some(port)) = (&outcome, &host, port) {
         // Report mode runs the call as given: the floor need not report it again.
         approvals::approve(socket.fd(), SocketAddr::new(*ip, port));
@@ -228,6 +230,44 @@ unsafe fn connect_like(
     }
 }
 
+/// The common socket_connect, allowed without the general steps of
+/// [`check_destination`]: an open AF_INET socket of a known type, in use
+/// (not idle past the timeout), to a plain IPv4 literal and a port that
+/// the policy allows at once ([`Config::allows_at_once`]); approved for the
+/// floor. `false` for anything else, which takes the general steps (and
+/// finds the same answer for what this lane would have allowed).
+fn connects_at_once(zsock: *mut zval, address: &[u8], port: zend_long) -> bool {
+    let Some(socket) = Socket::open_from(zsock) else {
+        return false;
+    };
+    if socket.family() != libc::AF_INET {
+        return false;
+    }
+    let (Some(v4), Some(sotype)) = (plain_ipv4(address), types::known(socket)) else {
+        return false;
+    };
+    let (host, port) = (Host::Ip(IpAddr::V4(v4)), wire_port(port));
+    let op = Operation::Connect {
+        host: &host,
+        port,
+        kind: Kind::Socket {
+            family: libc::AF_INET,
+            sotype,
+            protocol: 0,
+        },
+    };
+    if runtime::current()
+        .allows_at_once(&op, Caller::SocketsApi)
+        .is_none()
+        || !idle::use_if_fresh(socket.fd())
+    {
+        return false;
+    }
+    stats::record_allowed();
+    approvals::approve(socket.fd(), SocketAddr::new(IpAddr::V4(v4), port));
+    true
+}
+
 /// socket_connect(Socket $socket, string $address, ?int $port = null)
 pub unsafe extern "C" fn socket_connect(ex: *mut ExecuteData, rv: *mut Zval) {
     const HOOK: Hook = Hook::SocketConnect;
@@ -241,6 +281,17 @@ pub unsafe extern "C" fn socket_connect(ex: *mut ExecuteData, rv: *mut Zval) {
     let mut port_is_null = true;
     // SAFETY: the engine passes a live frame.
     if let Some((socket, address, given_port)) = unsafe { connect_args_as_given(ex) } {
+        if let Some(given) = given_port {
+            let at_once = entry(
+                HOOK.name(),
+                |_| Ok(false),
+                || Ok(connects_at_once(socket, address, given)),
+            );
+            if at_once {
+                // SAFETY: forwarded; nothing of ours is alive.
+                return unsafe { call_original(HOOK, ex, rv) };
+            }
+        }
         (zsock, addr, addr_len) = (socket, address.as_ptr().cast_mut().cast(), address.len());
         (port, port_is_null) = (given_port.unwrap_or(0), given_port.is_none());
     } else {
@@ -463,12 +514,7 @@ unsafe fn addrinfo_hook(hook: Hook, ex: *mut ExecuteData, rv: *mut Zval) {
         handler(hook, ex, rv, || {
             // SAFETY: ai_addr points to ai_addrlen bytes owned by the AddressInfo.
             let endpoint = sockaddr::read(ai.ai_addr, ai.ai_addrlen);
-            Ok(decide_addrinfo(
-                &runtime::current(),
-                connect,
-                &ai,
-                &endpoint,
-            ))
+            Ok(decide_addrinfo(runtime::current(), connect, &ai, &endpoint))
         });
         if connect {
             super::reclaim::register_returned(rv);

@@ -12,13 +12,14 @@ use ext_php_rs::{
 use super::{step_aside, types, Socket};
 use crate::hooks::{
     args::{arg, num_args, parsed},
+    entry::entry,
     ffi::zend_parse_parameters,
     originals::{call_original, Hook},
     verdict::{self, handler, Action},
 };
 use crate::{
     policy::{Caller, Kind, Operation},
-    runtime,
+    runtime, stats,
 };
 
 /// Three int arguments, as "lll" takes them, when the call passed exactly
@@ -77,6 +78,28 @@ pub unsafe extern "C" fn socket_create(ex: *mut ExecuteData, rv: *mut Zval) {
     // SAFETY: the engine passes a live frame.
     if let Some(given) = unsafe { longs_as_given(ex) } {
         [domain, sotype, protocol] = given;
+        // The common call, a socket the app may make: nothing to decide
+        // beyond the policy's first rule.
+        let at_once = entry(
+            HOOK.name(),
+            |_| Ok(false),
+            || {
+                Ok(php_accepts(domain, sotype)
+                    && runtime::current()
+                        .allows_at_once(
+                            &Operation::Create(kind(domain, sotype, protocol)),
+                            Caller::SocketsApi,
+                        )
+                        .is_some())
+            },
+        );
+        if at_once {
+            stats::record_allowed();
+            // SAFETY: forwarded; nothing of ours is alive.
+            unsafe { call_original(HOOK, ex, rv) };
+            // SAFETY: the call's return slot.
+            return unsafe { after_create(rv, sotype) };
+        }
     } else {
         // SAFETY: "lll" takes three zend_long pointers.
         let ok = parsed(unsafe {
@@ -104,9 +127,18 @@ pub unsafe extern "C" fn socket_create(ex: *mut ExecuteData, rv: *mut Zval) {
             ))
         });
     }
-    // Bookkeeping that cannot panic (atomics, a table that only grows):
-    // no entry needed after the original.
-    // SAFETY: the return slot is live after the original ran.
+    // SAFETY: the call's return slot.
+    unsafe { after_create(rv, sotype) };
+}
+
+/// After socket_create made a Socket: its idle clock starts and its type is
+/// known. Bookkeeping that cannot panic (atomics, a table that only grows):
+/// no entry needed after the original.
+///
+/// # Safety
+/// `rv` must be the call's return slot, after the original ran.
+unsafe fn after_create(rv: *mut Zval, sotype: zend_long) {
+    // SAFETY: forwarded.
     if let Some(socket) = unsafe { rv.as_ref() }.and_then(Socket::from_zval) {
         super::reclaim::register(socket);
         types::record(socket, sotype as i32);
@@ -126,7 +158,7 @@ fn decide_creation(
     }
     let config = runtime::current();
     let asked = || format!("{domain}, {sotype}, {protocol}").into();
-    let outcome = verdict::decide(&config, &op, Caller::SocketsApi, asked);
+    let outcome = verdict::decide(config, &op, Caller::SocketsApi, asked);
     match Action::for_socket(outcome, None, msg, || {
         format!("{domain}, {sotype}, {protocol}")
     }) {
@@ -191,7 +223,7 @@ pub unsafe extern "C" fn socket_create_listen(ex: *mut ExecuteData, rv: *mut Zva
     unsafe {
         handler(HOOK, ex, rv, || {
             let config = runtime::current();
-            let outcome = verdict::decide(&config, &Operation::Listen, Caller::SocketsApi, || {
+            let outcome = verdict::decide(config, &Operation::Listen, Caller::SocketsApi, || {
                 port.to_string().into()
             });
             Ok(

@@ -76,7 +76,7 @@ fn decide(
     }
     let config = runtime::current();
     let op = Operation::Option { option, access };
-    match verdict::decide(&config, &op, Caller::SocketsApi, || {
+    match verdict::decide(config, &op, Caller::SocketsApi, || {
         option.to_string().into()
     }) {
         Outcome::Mock(mock) => {

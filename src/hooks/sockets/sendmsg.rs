@@ -44,7 +44,7 @@ pub fn check(socket: Socket, message: &mut Zval) -> Action {
     const MSG: &str = "Error in sendmsg";
     let config = runtime::current();
     let deny = |reason: Reason, target: &str| {
-        let outcome = verdict::refuse(&config, reason, || target.into());
+        let outcome = verdict::refuse(config, reason, || target.into());
         Action::for_socket(outcome, Some(socket), MSG, || target.to_owned())
             .err()
             .unwrap_or(Action::Original)
@@ -54,7 +54,7 @@ pub fn check(socket: Socket, message: &mut Zval) -> Action {
     };
     if msg.get("control").is_some_and(passes_descriptors) {
         let outcome = verdict::decide(
-            &config,
+            config,
             &Operation::PassDescriptors,
             Caller::SocketsApi,
             || "SCM_RIGHTS".into(),

@@ -17,7 +17,7 @@
 //! Everything without an entry asks the kernel, as before.
 
 use std::{
-    cell::RefCell,
+    cell::Cell,
     ptr,
     sync::atomic::{AtomicUsize, Ordering},
 };
@@ -27,38 +27,53 @@ use ext_php_rs::ffi::{zend_class_entry, zend_object};
 use super::{Socket, SOCKETS};
 use crate::hooks::entry::entry;
 
-/// Handles beyond this are not cached (they ask the kernel).
-const MAX_HANDLES: usize = 1 << 16;
+/// Handles beyond this are not cached (they ask the kernel). A script's
+/// live objects rarely number more; a handle is reused once its object is
+/// freed.
+const MAX_HANDLES: usize = 1 << 12;
 
+/// An entry: the descriptor (below 2^24) and the type (its low 8 bits:
+/// SOCK_STREAM ... SOCK_PACKET), packed; 0 is empty.
 #[derive(Clone, Copy)]
-struct Entry {
-    fd: i32,
-    sotype: i32,
+struct Entry(u32);
+
+impl Entry {
+    const EMPTY: Entry = Entry(0);
+
+    fn new(fd: i32, sotype: i32) -> Option<Entry> {
+        let fd = u32::try_from(fd).ok().filter(|fd| *fd < 1 << 24)?;
+        let sotype = u32::try_from(sotype)
+            .ok()
+            .filter(|t| (1..=0xff).contains(t))?;
+        Some(Entry(fd << 8 | sotype))
+    }
+
+    /// The type, if the entry is for `fd`.
+    fn sotype_for(self, fd: i32) -> Option<i32> {
+        let recorded = Entry::new(fd, 1)?.0 >> 8;
+        (self.0 != 0 && self.0 >> 8 == recorded).then_some((self.0 & 0xff) as i32)
+    }
 }
 
-const EMPTY: Entry = Entry { fd: -1, sotype: 0 };
-
 thread_local! {
-    // Objects, handles and requests belong to one thread.
-    static TYPES: RefCell<Vec<Entry>> = const { RefCell::new(Vec::new()) };
+    // Objects, handles and requests belong to one thread. A fixed table of
+    // plain cells: reading it is one thread-local lookup and a load.
+    static TYPES: [Cell<Entry>; MAX_HANDLES] = const { [const { Cell::new(Entry::EMPTY) }; MAX_HANDLES] };
 }
 
 /// Records the type socket_create gave `socket`.
 pub fn record(socket: Socket, sotype: i32) {
-    let (Ok(handle), fd) = (usize::try_from(socket.handle()), socket.fd()) else {
+    // The type as the kernel reports it (SO_TYPE): without PHP 8.4's flags.
+    let sotype = sotype & !crate::policy::SOCKET_TYPE_FLAGS;
+    let (Ok(handle), Some(entry)) = (
+        usize::try_from(socket.handle()),
+        Entry::new(socket.fd(), sotype),
+    ) else {
         return;
     };
-    if handle >= MAX_HANDLES || fd < 0 {
-        return;
+    if handle < MAX_HANDLES {
+        TYPES.with(|t| t[handle].set(entry));
     }
-    TYPES.with(|t| {
-        if let Ok(mut t) = t.try_borrow_mut() {
-            if t.len() <= handle {
-                t.resize(handle + 1, EMPTY);
-            }
-            t[handle] = Entry { fd, sotype };
-        }
-    });
 }
 
 /// The recorded type of `socket`, if it is known for its descriptor.
@@ -67,24 +82,19 @@ pub fn known(socket: Socket) -> Option<i32> {
         return None;
     }
     let handle = usize::try_from(socket.handle()).ok()?;
-    let entry = TYPES.with(|t| t.try_borrow().ok()?.get(handle).copied())?;
-    (entry.fd == socket.fd() && entry.fd >= 0).then_some(entry.sotype)
+    TYPES
+        .with(|t| t.get(handle).map(Cell::get))?
+        .sotype_for(socket.fd())
 }
 
 fn clear(handle: u32) {
-    let Ok(handle) = usize::try_from(handle) else {
-        return;
-    };
-    TYPES.with(|t| {
-        if let Some(entry) = t
-            .try_borrow_mut()
-            .ok()
-            .as_mut()
-            .and_then(|t| t.get_mut(handle))
-        {
-            *entry = EMPTY;
-        }
-    });
+    if let Ok(handle) = usize::try_from(handle) {
+        TYPES.with(|t| {
+            if let Some(entry) = t.get(handle) {
+                entry.set(Entry::EMPTY);
+            }
+        });
+    }
 }
 
 /// Set when an entry could not be cleared: nothing is answered from here.
@@ -157,5 +167,24 @@ pub fn uninstall() {
             ce.__bindgen_anon_2.create_object =
                 Some(std::mem::transmute::<usize, CreateObject>(original));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_entry_answers_only_for_its_descriptor() {
+        let e = Entry::new(7, libc::SOCK_DGRAM).expect("an entry");
+        assert_eq!(e.sotype_for(7), Some(libc::SOCK_DGRAM));
+        assert_eq!(e.sotype_for(8), None);
+        assert_eq!(e.sotype_for(7 + (1 << 8)), None);
+        assert_eq!(Entry::EMPTY.sotype_for(0), None);
+        // What cannot be packed is not recorded (the kernel is asked).
+        assert!(Entry::new(-1, libc::SOCK_STREAM).is_none());
+        assert!(Entry::new(1 << 24, libc::SOCK_STREAM).is_none());
+        assert!(Entry::new(3, 0).is_none());
+        assert!(Entry::new(3, 0x100).is_none());
     }
 }

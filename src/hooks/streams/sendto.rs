@@ -41,7 +41,7 @@ fn decide(stream: &php_stream, target: &str) -> Option<Action> {
         Ok(parsed) => parsed,
         Err(e) => {
             return Some(
-                match verdict::refuse(&config, Reason::target(host, &e), asked) {
+                match verdict::refuse(config, Reason::target(host, &e), asked) {
                     Outcome::Report(reason) => Action::Report {
                         line: report_line(target, &reason),
                     },
@@ -56,7 +56,7 @@ fn decide(stream: &php_stream, target: &str) -> Option<Action> {
         port,
         kind: set.kind(),
     };
-    Some(match verdict::decide(&config, &op, Caller::Client, asked) {
+    Some(match verdict::decide(config, &op, Caller::Client, asked) {
         Outcome::Allow(addrs) => match addrs.first() {
             Some(first) => Action::Rewrite {
                 arg: 4,

@@ -325,14 +325,14 @@ fn decide_step(
     };
     match (op, role) {
         (OP_CONNECT | OP_CONNECT_ASYNC, Role::Client) => {
-            if let Some(step) = decide_bindto(&config, s, caller, &to_step) {
+            if let Some(step) = decide_bindto(config, s, caller, &to_step) {
                 return step;
             }
-            decide_connect(&config, set, caller, bytes, asked, &to_step)
+            decide_connect(config, set, caller, bytes, asked, &to_step)
         }
         (OP_BIND | OP_LISTEN | OP_ACCEPT, Role::Server) | (OP_LISTEN | OP_ACCEPT, Role::Client) => {
             to_step(
-                verdict::decide(&config, &Operation::Listen, caller, asked),
+                verdict::decide(config, &Operation::Listen, caller, asked),
                 Vec::new(),
             )
         }
@@ -340,7 +340,7 @@ fn decide_step(
             let name = text(bytes);
             let (host, port) = bindto_address(&name).unwrap_or((Host::Path(name.into_owned()), 0));
             let op = Operation::Bind { host: &host, port };
-            to_step(verdict::decide(&config, &op, caller, asked), Vec::new())
+            to_step(verdict::decide(config, &op, caller, asked), Vec::new())
         }
         _ => Step::Delegate(Vec::new()),
     }
