@@ -156,21 +156,29 @@ static CHECKED_AT: AtomicU64 = AtomicU64::new(0);
 /// How often the counter is compared with the clock, at most.
 const CHECK_EVERY_MS: Millis = 1000;
 
-/// When a socket starts being tracked: check the counter against the clock
-/// (at most once a second), and calibrate while it is not.
-pub fn check() {
+/// Now, for a socket that starts being tracked: [`now_millis`], with the
+/// counter compared against the clock at most once a second (and the
+/// clock calibrating it while it is not).
+#[inline]
+pub fn checked_now() -> Millis {
+    if let Some(counted) = tsc_millis() {
+        // (A counter that jumped back more than that is checked at once.)
+        if counted.abs_diff(CHECKED_AT.load(Ordering::Relaxed)) < CHECK_EVERY_MS {
+            return counted;
+        }
+    }
+    check();
+    now_millis()
+}
+
+/// Compares the counter with the clock (and calibrates while it is not).
+#[cold]
+fn check() {
     if !trusted() {
         return;
     }
-    let counted = tsc_millis();
-    if let Some(counted) = counted {
-        // (A counter that jumped back more than that is checked at once.)
-        if counted.abs_diff(CHECKED_AT.load(Ordering::Relaxed)) < CHECK_EVERY_MS {
-            return;
-        }
-    }
     let now = read_clock();
-    if let Some(counted) = counted {
+    if let Some(counted) = tsc_millis() {
         if counted.abs_diff(now) <= MAX_DRIFT_MS {
             CHECKED_AT.store(counted, Ordering::Relaxed);
             return;

@@ -1,7 +1,9 @@
 //! ext/curl: libcurl opens its sockets itself, past the function hooks and
 //! the stream transports. Every CurlHandle gets sockguard's
-//! CURLOPT_OPENSOCKETFUNCTION when it is created, copied or reset and again
-//! right before curl_exec / curl_multi_add_handle, so every socket libcurl
+//! CURLOPT_OPENSOCKETFUNCTION right before curl_exec and
+//! curl_multi_add_handle, the only ways PHP runs a transfer, and again
+//! after curl_copy_handle and curl_reset (a handle reset while in a multi
+//! handle runs without another curl_multi_add_handle), so every socket libcurl
 //! opens for a transfer (redirects, proxies, Happy Eyeballs, CURLOPT_RESOLVE
 //! and CURLOPT_CONNECT_TO included) is checked at the exact address it
 //! connects to. PHP has no CURLOPT_OPENSOCKETFUNCTION of its own, so the app
@@ -31,7 +33,7 @@ use super::{
 use crate::{
     config::Outcome,
     policy::{Caller, Host, Kind, Operation, Reason},
-    runtime,
+    runtime, stats,
 };
 
 /// CURLOPT_OPENSOCKETFUNCTION (CURLOPTTYPE_FUNCTIONPOINT + 163).
@@ -206,6 +208,52 @@ fn decide(purpose: c_int, address: *const CurlSockaddr) -> Result<(), Reason> {
     }
 }
 
+/// The common socket, opened without the general steps of [`decide`]: a
+/// connection's socket to an IPv4 address the policy allows at once
+/// ([`crate::config::Config::allows_at_once`]), approved for the floor.
+/// `None` for anything else, which takes the general steps.
+///
+/// # Safety
+/// `address` must be libcurl's valid curl_sockaddr.
+unsafe fn opens_at_once(purpose: c_int, address: *const CurlSockaddr) -> Option<c_int> {
+    if purpose != CURLSOCKTYPE_IPCXN {
+        return None;
+    }
+    // SAFETY: `addr` has `addrlen` bytes, read through a raw pointer
+    // derived from the whole struct.
+    let (family, socktype, protocol, sa) = unsafe {
+        (
+            (*address).family,
+            (*address).socktype,
+            (*address).protocol,
+            sockaddr::read_ip(ptr::addr_of!((*address).addr), (*address).addrlen)?,
+        )
+    };
+    let config = runtime::current();
+    let host = Host::Ip(sa.ip());
+    let op = Operation::Connect {
+        host: &host,
+        port: sa.port(),
+        kind: Kind::Socket {
+            family,
+            sotype: socktype,
+            protocol,
+        },
+    };
+    if config.mode == crate::config::Mode::Off || config.allows_at_once(&op, Caller::Client).is_none()
+    {
+        return None;
+    }
+    stats::record_allowed();
+    // SAFETY: plain socket(2) with the parameters libcurl asked for.
+    let fd = unsafe { libc::socket(family, socktype, protocol) };
+    if fd >= 0 {
+        // libcurl's connect on this socket reaches the floor: decided.
+        approvals::approve(fd, sa);
+    }
+    Some(fd)
+}
+
 /// libcurl's open-socket callback: checks the address, then opens the socket
 /// as libcurl would, or refuses with CURL_SOCKET_BAD.
 unsafe extern "C" fn open_socket(
@@ -223,6 +271,10 @@ unsafe extern "C" fn open_socket(
         || {
             if address.is_null() {
                 return Ok(CURL_SOCKET_BAD);
+            }
+            // SAFETY: as in `decide`.
+            if let Some(fd) = unsafe { opens_at_once(purpose, address) } {
+                return Ok(fd);
             }
             Ok(match decide(purpose, address) {
                 Ok(()) => {
@@ -309,12 +361,6 @@ unsafe fn run_then_guard(hook: Hook, returned: bool, ex: *mut ExecuteData, rv: *
             Ok(())
         },
     );
-}
-
-/// curl_init: guard the handle it returns.
-pub unsafe extern "C" fn curl_init(ex: *mut ExecuteData, rv: *mut Zval) {
-    // SAFETY: forwarded from the engine.
-    unsafe { run_then_guard(Hook::CurlInit, true, ex, rv) }
 }
 
 /// curl_copy_handle: guard the copy.

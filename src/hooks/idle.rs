@@ -27,8 +27,7 @@ pub fn drop_connection(fd: i32) {
 
 /// Starts the idle clock of a socket.
 pub fn register_fd(fd: i32) {
-    clock::check();
-    registry::register(fd, clock::now_millis());
+    registry::register(fd, clock::checked_now());
 }
 
 /// Records a use of the socket behind `fd`; `Err` with the reason when the

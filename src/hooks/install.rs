@@ -36,7 +36,6 @@ fn replacement(hook: Hook) -> Handler {
         Hook::SocketSetOption => options::socket_set_option,
         Hook::StreamSocketSendto => streams::sendto::stream_socket_sendto,
         Hook::SoapDoRequest => soap::soap_do_request,
-        Hook::CurlInit => curl::curl_init,
         Hook::CurlCopyHandle => curl::curl_copy_handle,
         Hook::CurlReset => curl::curl_reset,
         Hook::CurlExec => curl::curl_exec,

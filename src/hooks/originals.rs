@@ -64,8 +64,6 @@ hooks! {
     StreamSocketSendto => ["stream_socket_sendto"],
     /// SoapClient::__doRequest
     SoapDoRequest => ["soapclient::__dorequest"],
-    /// curl_init
-    CurlInit => ["curl_init"],
     /// curl_copy_handle
     CurlCopyHandle => ["curl_copy_handle"],
     /// curl_reset

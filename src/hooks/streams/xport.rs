@@ -48,7 +48,7 @@ use crate::{
         atoi_port, format_host_port, parse_host, parse_host_port_spelled, plain_ipv4_port,
         split_host_port, Caller, Host, HostPort, Operation, Reason, Transport,
     },
-    runtime,
+    runtime, stats,
 };
 
 const RETURN_OK: c_int = PHP_STREAM_OPTION_RETURN_OK as c_int;
@@ -157,6 +157,18 @@ unsafe fn guarded_set_option(
             }
             // SAFETY: both are live for the call; the references end here,
             // before the original runs.
+            if unsafe { connects_at_once(&*stream, set, &*xparam, role) } {
+                // SAFETY: a live stream; forwarded to the original with
+                // nothing of ours alive.
+                let r = unsafe {
+                    (*stream).ops = set.original;
+                    original_set(stream, option, value, ptrparam)
+                };
+                // SAFETY: the stream and param outlive the call.
+                unsafe { connected::track_if_connected(stream, set, (*xparam).op, r, &*xparam) };
+                return Ok(r);
+            }
+            // SAFETY: as above.
             let (op, step) = unsafe { ((*xparam).op, decide_step(&*stream, set, &*xparam, role)) };
             engine::flush_logs()?;
             match step {
@@ -290,6 +302,48 @@ fn xport_name_bytes(xparam: &php_stream_xport_param) -> &[u8] {
 fn text(bytes: &[u8]) -> Cow<'_, str> {
     // from_utf8 first: lossy conversion is slower even on valid input.
     std::str::from_utf8(bytes).map_or_else(|_| String::from_utf8_lossy(bytes), Cow::Borrowed)
+}
+
+/// The common stream connect, allowed without the general steps of
+/// [`decide_step`]: a client's connect to a plain `a.b.c.d:port`, with no
+/// `bindto`, that the policy allows at once ([`Config::allows_at_once`]);
+/// approved for the floor. `false` for anything else, which takes the
+/// general steps (and finds the same answer for what this lane allows).
+fn connects_at_once(
+    s: &php_stream,
+    set: &GuardSet,
+    xparam: &php_stream_xport_param,
+    role: Role,
+) -> bool {
+    if role != Role::Client || !matches!(xparam.op, OP_CONNECT | OP_CONNECT_ASYNC) {
+        return false;
+    }
+    let Some((v4, port)) = plain_ipv4_port(xport_name_bytes(xparam)) else {
+        return false;
+    };
+    let config = runtime::current();
+    if config.mode == crate::config::Mode::Off
+        || context_string(s, c"socket", c"bindto").is_some()
+    {
+        return false;
+    }
+    let caller = if in_sockets_api() {
+        Caller::SocketsApi
+    } else {
+        Caller::Client
+    };
+    let host = Host::Ip(IpAddr::V4(v4));
+    let op = Operation::Connect {
+        host: &host,
+        port,
+        kind: set.kind(),
+    };
+    if config.allows_at_once(&op, caller).is_none() {
+        return false;
+    }
+    stats::record_allowed();
+    approvals::approve(-1, SocketAddr::new(IpAddr::V4(v4), port));
+    true
 }
 
 fn decide_step(
