@@ -178,6 +178,10 @@ pub fn sockguard_stats() -> Result<ZBox<ZendHashTable>, PhpException> {
     }
     out.insert("denied_by_reason", by_reason)
         .map_err(|e| PhpException::from(e.to_string()))?;
+    if let Some(n) = crate::hooks::allocations::counted() {
+        out.insert("rust_allocations", n)
+            .map_err(|e| PhpException::from(e.to_string()))?;
+    }
     Ok(out)
 }
 

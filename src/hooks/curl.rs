@@ -240,7 +240,8 @@ unsafe fn opens_at_once(purpose: c_int, address: *const CurlSockaddr) -> Option<
             protocol,
         },
     };
-    if config.mode == crate::config::Mode::Off || config.allows_at_once(&op, Caller::Client).is_none()
+    if config.mode == crate::config::Mode::Off
+        || config.allows_at_once(&op, Caller::Client).is_none()
     {
         return None;
     }

@@ -5,7 +5,8 @@
 //!
 //! The modules form a one-way graph, from the leaves up:
 //! - [`ffi`] (bindings), [`entry`] (the one way in from C: panics and
-//!   bailouts never cross the boundary, failures deny), [`clock`];
+//!   bailouts never cross the boundary, failures deny), [`clock`],
+//!   [`allocations`] (the allocator, counting for the tests);
 //! - [`engine`] (warnings, the error log), [`args`] (call frames),
 //!   [`originals`] (the guarded functions and their saved handlers),
 //!   [`sockaddr`] (reading C socket addresses), [`approvals`] (what the
@@ -19,6 +20,7 @@
 //!   C library's socket calls, made by every other loaded library);
 //! - [`install`] (the handler swaps) and [`module`] (the lifecycle) on top.
 
+pub(crate) mod allocations;
 mod approvals;
 mod args;
 mod clock;

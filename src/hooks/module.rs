@@ -192,6 +192,7 @@ fn uninstall_all() {
 
 extern "C" fn minit(_type: c_int, module_number: c_int) -> c_int {
     entry::read_faults();
+    super::allocations::read_setting();
     entry::install_panic_hook();
     entry(
         "minit",

@@ -1,7 +1,11 @@
 //! stream_socket_sendto with an address: the destination of the datagram
 //! is checked like a connect and replaced by the checked address.
 
-use std::{ffi::c_char, ptr};
+use std::{
+    ffi::c_char,
+    net::{IpAddr, SocketAddr},
+    ptr,
+};
 
 use ext_php_rs::{
     ffi::{php_stream, zend_long, zval},
@@ -11,6 +15,7 @@ use ext_php_rs::{
 
 use super::{ops::set_of_any, stream_of};
 use crate::hooks::{
+    approvals,
     args::{c_string_part, num_args, parsed},
     ffi::zend_parse_parameters,
     originals::{call_original, Hook},
@@ -18,15 +23,39 @@ use crate::hooks::{
 };
 use crate::{
     config::Outcome,
-    policy::{format_host_port, parse_host, split_address_with_port, Caller, Operation, Reason},
-    runtime,
+    policy::{
+        format_host_port, parse_host, plain_ipv4_port, split_address_with_port, Caller, Host,
+        Operation, Reason,
+    },
+    runtime, stats,
 };
 
 /// Decides a datagram from `stream` to `target`; `None` when the stream is
 /// not a guarded socket stream or PHP cannot parse the target (the
 /// original then fails as PHP does).
-fn decide(stream: &php_stream, target: &str) -> Option<Action> {
+fn decide(stream: &php_stream, target: &[u8]) -> Option<Action> {
     let set = set_of_any(stream.ops)?;
+    let target = c_string_part(target);
+    // The common datagram: to a plain `a.b.c.d:port` the policy allows at
+    // once, sent as given (approved for the floor).
+    if let Some((v4, port)) = plain_ipv4_port(target) {
+        let host = Host::Ip(IpAddr::V4(v4));
+        let op = Operation::Connect {
+            host: &host,
+            port,
+            kind: set.kind(),
+        };
+        if runtime::current()
+            .allows_at_once(&op, Caller::Client)
+            .is_some()
+        {
+            stats::record_allowed();
+            approvals::approve(-1, SocketAddr::new(IpAddr::V4(v4), port));
+            return Some(Action::Original);
+        }
+    }
+    let target = String::from_utf8_lossy(target);
+    let target = target.as_ref();
     let (host, port) = split_address_with_port(target)?;
     let config = runtime::current();
     let asked = || Asked {
@@ -113,8 +142,7 @@ pub unsafe extern "C" fn stream_socket_sendto(ex: *mut ExecuteData, rv: *mut Zva
             ) else {
                 return Ok(Action::Original);
             };
-            let target = String::from_utf8_lossy(c_string_part(target)).into_owned();
-            Ok(decide(stream, &target).unwrap_or(Action::Original))
+            Ok(decide(stream, target).unwrap_or(Action::Original))
         });
     }
 }

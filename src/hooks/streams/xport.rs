@@ -322,8 +322,7 @@ fn connects_at_once(
         return false;
     };
     let config = runtime::current();
-    if config.mode == crate::config::Mode::Off
-        || context_string(s, c"socket", c"bindto").is_some()
+    if config.mode == crate::config::Mode::Off || context_string(s, c"socket", c"bindto").is_some()
     {
         return false;
     }
