@@ -451,6 +451,16 @@ impl Config {
         })
     }
 
+    /// `idle_timeout` in milliseconds (`None`: sockets are never reclaimed).
+    #[inline]
+    pub fn idle_timeout_ms(&self) -> Option<u64> {
+        self.idle_timeout.map(|t| {
+            t.as_secs()
+                .saturating_mul(1000)
+                .saturating_add(u64::from(t.subsec_millis()))
+        })
+    }
+
     /// [`Policy::allows_at_once`] under this configuration (never while
     /// it denies everything).
     #[inline]

@@ -3,6 +3,8 @@
 // usage: php bench.php MODE N
 //   connect-fsockopen-ip|-host, connect-stream-ip|-host, connect-socket-ip|-host,
 //   connect-curl-ip|-host: N connect+close to the origin (nginx on :8088)
+//   sendto-socket-ip, sendto-stream-ip: N datagrams (a new socket each) to
+//     the UDP echo on :8053 (benches/php/servers.py)
 //   http-curl-direct|-proxy-fresh|-proxy-pooled, and the same for http-stream:
 //     N HTTP GETs on new connections with curl or the http:// wrapper, direct
 //     or through squid (127.0.0.1:3128 opens a new origin connection per
@@ -33,6 +35,22 @@ switch (preg_replace('/-(ip|host)$/', '', $mode)) {
             $s = socket_create(AF_INET, SOCK_STREAM, SOL_TCP);
             socket_connect($s, $host, $port) || $fail($mode);
             socket_close($s);
+        }
+        break;
+    case 'sendto-socket':
+        // A datagram to a public address with ext/sockets (UDP echo on 8053).
+        for ($i = 0; $i < $n; $i++) {
+            $s = socket_create(AF_INET, SOCK_DGRAM, SOL_UDP);
+            socket_sendto($s, 'ping', 4, 0, $host, 8053) === 4 || $fail($mode);
+            socket_close($s);
+        }
+        break;
+    case 'sendto-stream':
+        // The same with a udp:// stream and stream_socket_sendto.
+        for ($i = 0; $i < $n; $i++) {
+            ($f = stream_socket_client("udp://$host:8053", $e, $s, 2)) || $fail($mode);
+            stream_socket_sendto($f, 'ping', 0, "$host:8053") === 4 || $fail($mode);
+            fclose($f);
         }
         break;
     case 'connect-curl':

@@ -48,10 +48,11 @@ pub fn touch(fd: i32) -> Use {
 }
 
 /// Records a use of the socket behind `fd` when it is untracked or fresh
-/// (true); otherwise changes nothing (false), and [`use_fd`] deals with it.
+/// under `timeout` (the configuration's, in ms: true); otherwise changes
+/// nothing (false), and [`use_fd`] deals with it.
 #[inline]
-pub fn use_if_fresh(fd: i32) -> bool {
-    registry::touch_if_fresh(fd, clock::now_millis(), runtime::idle_timeout_ms())
+pub fn use_if_fresh(fd: i32, timeout: Option<u64>) -> bool {
+    registry::touch_if_fresh(fd, clock::now_millis(), timeout)
 }
 
 /// Acts on what [`touch`] found: `Err` with the reason when the socket is

@@ -14,7 +14,7 @@ use ext_php_rs::{
     zend::ExecuteData,
 };
 
-use super::{socket_ce, step_aside, target_text, types, Socket, SOCKETS};
+use super::{guarding, socket_ce, step_aside, target_text, types, Socket, SOCKETS};
 use crate::hooks::{
     approvals,
     args::{arg, c_string_part, num_args, parsed, set_string_arg, wire_port, zpp_bytes},
@@ -230,13 +230,13 @@ unsafe fn connect_like(
     }
 }
 
-/// The common socket_connect, allowed without the general steps of
-/// [`check_destination`]: an open AF_INET socket of a known type, in use
+/// The common socket_connect (or socket_sendto), allowed without the
+/// general steps of [`check_destination`]: an open AF_INET socket of a known type, in use
 /// (not idle past the timeout), to a plain IPv4 literal and a port that
 /// the policy allows at once ([`Config::allows_at_once`]); approved for the
 /// floor. `false` for anything else, which takes the general steps (and
 /// finds the same answer for what this lane would have allowed).
-fn connects_at_once(zsock: *mut zval, address: &[u8], port: zend_long) -> bool {
+fn connects_at_once(config: &Config, zsock: *mut zval, address: &[u8], port: zend_long) -> bool {
     let Some(socket) = Socket::open_from(zsock) else {
         return false;
     };
@@ -256,10 +256,8 @@ fn connects_at_once(zsock: *mut zval, address: &[u8], port: zend_long) -> bool {
             protocol: 0,
         },
     };
-    if runtime::current()
-        .allows_at_once(&op, Caller::SocketsApi)
-        .is_none()
-        || !idle::use_if_fresh(socket.fd())
+    if config.allows_at_once(&op, Caller::SocketsApi).is_none()
+        || !idle::use_if_fresh(socket.fd(), config.idle_timeout_ms())
     {
         return false;
     }
@@ -271,10 +269,10 @@ fn connects_at_once(zsock: *mut zval, address: &[u8], port: zend_long) -> bool {
 /// socket_connect(Socket $socket, string $address, ?int $port = null)
 pub unsafe extern "C" fn socket_connect(ex: *mut ExecuteData, rv: *mut Zval) {
     const HOOK: Hook = Hook::SocketConnect;
-    if step_aside() {
+    let Some(config) = guarding() else {
         // SAFETY: forwarded.
         return unsafe { call_original(HOOK, ex, rv) };
-    }
+    };
     let mut zsock: *mut zval = ptr::null_mut();
     let (mut addr, mut addr_len): (*mut c_char, usize) = (ptr::null_mut(), 0);
     let mut port: zend_long = 0;
@@ -285,7 +283,7 @@ pub unsafe extern "C" fn socket_connect(ex: *mut ExecuteData, rv: *mut Zval) {
             let at_once = entry(
                 HOOK.name(),
                 |_| Ok(false),
-                || Ok(connects_at_once(socket, address, given)),
+                || Ok(connects_at_once(config, socket, address, given)),
             );
             if at_once {
                 // SAFETY: forwarded; nothing of ours is alive.
@@ -338,13 +336,56 @@ pub unsafe extern "C" fn socket_connect(ex: *mut ExecuteData, rv: *mut Zval) {
     }
 }
 
+/// socket_sendto's socket, address and port when the arguments already have
+/// exactly the types "Oslls|l!" takes, with a length PHP accepts and a
+/// port: the common call, which skips a second zend_parse_parameters (the
+/// original parses them anyway); `None` sends the call through ZPP.
+///
+/// # Safety
+/// `ex` must be a live call frame.
+unsafe fn sendto_args_as_given<'a>(
+    ex: *mut ExecuteData,
+) -> Option<(*mut zval, &'a [u8], zend_long)> {
+    // SAFETY: forwarded.
+    if unsafe { num_args(ex) } != 6 {
+        return None;
+    }
+    // SAFETY: the frame has six arguments.
+    let [socket, data, length, flags, address, port] =
+        [1, 2, 3, 4, 5, 6].map(|n| unsafe { arg(ex, n) });
+    let (socket, address) = (socket?, address?);
+    let typed = socket.is_object()
+        && Socket::from_zval(socket).is_some()
+        && data?.is_string()
+        && length?.long().is_some_and(|l| l >= 0)
+        && flags?.is_long()
+        && address.is_string();
+    if !typed {
+        return None;
+    }
+    let port = port?.long()?;
+    Some((ptr::from_mut(socket), address.zend_str()?.as_bytes(), port))
+}
+
 /// socket_sendto(Socket $socket, string $data, int $length, int $flags,
 /// string $address, ?int $port = null)
 pub unsafe extern "C" fn socket_sendto(ex: *mut ExecuteData, rv: *mut Zval) {
     const HOOK: Hook = Hook::SocketSendto;
-    if step_aside() {
+    let Some(config) = guarding() else {
         // SAFETY: forwarded.
         return unsafe { call_original(HOOK, ex, rv) };
+    };
+    // SAFETY: the engine passes a live frame.
+    if let Some((socket, address, port)) = unsafe { sendto_args_as_given(ex) } {
+        let at_once = entry(
+            HOOK.name(),
+            |_| Ok(false),
+            || Ok(connects_at_once(config, socket, address, port)),
+        );
+        if at_once {
+            // SAFETY: forwarded; nothing of ours is alive.
+            return unsafe { call_original(HOOK, ex, rv) };
+        }
     }
     let mut zsock: *mut zval = ptr::null_mut();
     let (mut buf, mut buf_len): (*mut c_char, usize) = (ptr::null_mut(), 0);

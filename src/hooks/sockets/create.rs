@@ -9,7 +9,7 @@ use ext_php_rs::{
     zend::ExecuteData,
 };
 
-use super::{step_aside, types, Socket};
+use super::{guarding, step_aside, types, Socket};
 use crate::hooks::{
     args::{arg, num_args, parsed},
     entry::entry,
@@ -70,10 +70,10 @@ fn kind(domain: zend_long, sotype: zend_long, protocol: zend_long) -> Kind<'stat
 /// socket_create(int $domain, int $type, int $protocol)
 pub unsafe extern "C" fn socket_create(ex: *mut ExecuteData, rv: *mut Zval) {
     const HOOK: Hook = Hook::SocketCreate;
-    if step_aside() {
+    let Some(config) = guarding() else {
         // SAFETY: forwarded.
         return unsafe { call_original(HOOK, ex, rv) };
-    }
+    };
     let (mut domain, mut sotype, mut protocol): (zend_long, zend_long, zend_long) = (0, 0, 0);
     // SAFETY: the engine passes a live frame.
     if let Some(given) = unsafe { longs_as_given(ex) } {
@@ -85,7 +85,7 @@ pub unsafe extern "C" fn socket_create(ex: *mut ExecuteData, rv: *mut Zval) {
             |_| Ok(false),
             || {
                 Ok(php_accepts(domain, sotype)
-                    && runtime::current()
+                    && config
                         .allows_at_once(
                             &Operation::Create(kind(domain, sotype, protocol)),
                             Caller::SocketsApi,

@@ -35,7 +35,13 @@ fn socket_ce() -> *mut zend_class_entry {
 
 /// Whether the hooks step aside: mode=off, or ext/sockets not found.
 fn step_aside() -> bool {
-    runtime::is_off() || !SOCKETS.loaded()
+    guarding().is_none()
+}
+
+/// The configuration the hooks apply, unless they step aside.
+fn guarding() -> Option<&'static crate::config::Config> {
+    let config = runtime::current();
+    (config.mode != crate::config::Mode::Off && SOCKETS.loaded()).then_some(config)
 }
 
 /// Text for the audit log: `host:port`, `[v6]:port`, or just the host.

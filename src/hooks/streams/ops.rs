@@ -13,7 +13,7 @@
 use std::{
     ptr,
     sync::{
-        atomic::{AtomicPtr, Ordering},
+        atomic::{AtomicPtr, AtomicUsize, Ordering},
         Mutex, PoisonError,
     },
 };
@@ -144,6 +144,13 @@ pub fn guard_set(
         return Some(set);
     }
     let slot = SETS.iter().find(|s| s.load(Ordering::Acquire).is_null())?;
+    for (known, f) in GUARD_SET_OPTIONS.iter().zip([
+        replacements.client_set_option,
+        replacements.server_set_option,
+        replacements.connected.set_option,
+    ]) {
+        known.store(f as usize, Ordering::Relaxed);
+    }
     let copy = |set_option: SetOption| {
         let mut ops = *base;
         ops.set_option = Some(set_option);
@@ -192,6 +199,10 @@ pub unsafe fn set_of_guard(ops: *const php_stream_ops) -> Option<&'static GuardS
 /// The set a stream's ops belong to, whether they are a guard copy or the
 /// original table of a guarded transport.
 pub fn set_of_any(ops: *const php_stream_ops) -> Option<&'static GuardSet> {
+    // A guard copy leads to its set: most streams carry one.
+    if let Some(set) = known_copy(ops) {
+        return Some(set);
+    }
     sets().find(|s| {
         ptr::eq(s.original, ops)
             || ptr::eq(&s.client.ops, ops)
@@ -199,6 +210,23 @@ pub fn set_of_any(ops: *const php_stream_ops) -> Option<&'static GuardSet> {
             || ptr::eq(&s.connected.ops, ops)
     })
 }
+
+/// The set of `ops` if it is a guard copy, known by its `set_option` (only
+/// guard copies hold sockguard's), read back through the copy's pointer.
+fn known_copy(ops: *const php_stream_ops) -> Option<&'static GuardSet> {
+    // SAFETY: null or a live ops table, static or one of our leaked copies.
+    let set_option = unsafe { ops.as_ref()? }.set_option? as usize;
+    let ours = GUARD_SET_OPTIONS
+        .iter()
+        .any(|f| f.load(Ordering::Relaxed) == set_option);
+    // SAFETY: only guard copies hold one of the registered set_options, and
+    // a guard copy is the `ops` field of a GuardOps.
+    ours.then(|| unsafe { set_of_guard(ops) }).flatten()
+}
+
+/// The `set_option` functions of the guard copies (registered with the
+/// first set): what tells a guard copy from PHP's own tables.
+static GUARD_SET_OPTIONS: [AtomicUsize; 3] = [const { AtomicUsize::new(0) }; 3];
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used)]

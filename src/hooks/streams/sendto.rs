@@ -16,7 +16,8 @@ use ext_php_rs::{
 use super::{ops::set_of_any, stream_of};
 use crate::hooks::{
     approvals,
-    args::{c_string_part, num_args, parsed},
+    args::{arg, c_string_part, num_args, parsed},
+    entry::entry,
     ffi::zend_parse_parameters,
     originals::{call_original, Hook},
     verdict::{self, handler, report_line, Action, Asked},
@@ -35,26 +36,7 @@ use crate::{
 /// original then fails as PHP does).
 fn decide(stream: &php_stream, target: &[u8]) -> Option<Action> {
     let set = set_of_any(stream.ops)?;
-    let target = c_string_part(target);
-    // The common datagram: to a plain `a.b.c.d:port` the policy allows at
-    // once, sent as given (approved for the floor).
-    if let Some((v4, port)) = plain_ipv4_port(target) {
-        let host = Host::Ip(IpAddr::V4(v4));
-        let op = Operation::Connect {
-            host: &host,
-            port,
-            kind: set.kind(),
-        };
-        if runtime::current()
-            .allows_at_once(&op, Caller::Client)
-            .is_some()
-        {
-            stats::record_allowed();
-            approvals::approve(-1, SocketAddr::new(IpAddr::V4(v4), port));
-            return Some(Action::Original);
-        }
-    }
-    let target = String::from_utf8_lossy(target);
+    let target = String::from_utf8_lossy(c_string_part(target));
     let target = target.as_ref();
     let (host, port) = split_address_with_port(target)?;
     let config = runtime::current();
@@ -101,6 +83,53 @@ fn decide(stream: &php_stream, target: &[u8]) -> Option<Action> {
     })
 }
 
+/// The common datagram, sent as given without the general steps of
+/// [`decide`]: from a guarded socket stream to a plain `a.b.c.d:port` the
+/// policy allows at once ([`crate::config::Config::allows_at_once`]),
+/// approved for the floor. `false` for anything else.
+fn sends_at_once(stream: &php_stream, target: &[u8]) -> bool {
+    let Some((v4, port)) = plain_ipv4_port(c_string_part(target)) else {
+        return false;
+    };
+    let Some(set) = set_of_any(stream.ops) else {
+        return false;
+    };
+    let host = Host::Ip(IpAddr::V4(v4));
+    let op = Operation::Connect {
+        host: &host,
+        port,
+        kind: set.kind(),
+    };
+    if runtime::current()
+        .allows_at_once(&op, Caller::Client)
+        .is_none()
+    {
+        return false;
+    }
+    stats::record_allowed();
+    approvals::approve(-1, SocketAddr::new(IpAddr::V4(v4), port));
+    true
+}
+
+/// The stream and address of the common call, whose arguments already have
+/// exactly the types "rs|ls" takes: the original parses them anyway.
+///
+/// # Safety
+/// `ex` must be a live call frame.
+unsafe fn args_as_given<'a>(ex: *mut ExecuteData) -> Option<(&'a php_stream, &'a [u8])> {
+    // SAFETY: forwarded.
+    if unsafe { num_args(ex) } != 4 {
+        return None;
+    }
+    // SAFETY: the frame has four arguments.
+    let [stream, data, flags, address] = [1, 2, 3, 4].map(|n| unsafe { arg(ex, n) });
+    let (stream, address) = (stream_of(stream?)?, address?);
+    if !data?.is_string() || !flags?.is_long() {
+        return None;
+    }
+    Some((stream, address.zend_str()?.as_bytes()))
+}
+
 /// stream_socket_sendto(resource $socket, string $data, int $flags = 0,
 /// string $address = "")
 pub unsafe extern "C" fn stream_socket_sendto(ex: *mut ExecuteData, rv: *mut Zval) {
@@ -108,6 +137,19 @@ pub unsafe extern "C" fn stream_socket_sendto(ex: *mut ExecuteData, rv: *mut Zva
     if runtime::is_off() {
         // SAFETY: forwarded from the engine.
         return unsafe { call_original(HOOK, ex, rv) };
+    }
+    // SAFETY: the engine passes a live frame.
+    if let Some((stream, target)) = unsafe { args_as_given(ex) } {
+        if !target.is_empty()
+            && entry(
+                HOOK.name(),
+                |_| Ok(false),
+                || Ok(sends_at_once(stream, target)),
+            )
+        {
+            // SAFETY: forwarded; nothing of ours is alive.
+            return unsafe { call_original(HOOK, ex, rv) };
+        }
     }
     let mut zstream: *mut zval = ptr::null_mut();
     let (mut data, mut data_len): (*mut c_char, usize) = (ptr::null_mut(), 0);
