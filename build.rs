@@ -87,6 +87,15 @@ fn main() {
         .parse()
         .expect("php-config --vernum is not a number");
     println!("cargo:rustc-check-cfg=cfg(php_socket_type_flags)");
+    println!("cargo:rustc-check-cfg=cfg(php_zts)");
+    // A thread-safe PHP (ZTS) keeps module globals per thread, behind TSRM.
+    let php_config_h = PathBuf::from(php_config("--include-dir")).join("main/php_config.h");
+    println!("cargo:rerun-if-changed={}", php_config_h.display());
+    let config_h = std::fs::read_to_string(&php_config_h)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", php_config_h.display()));
+    if config_h.lines().any(|l| l.trim() == "#define ZTS 1") {
+        println!("cargo:rustc-cfg=php_zts");
+    }
     if vernum >= 80400 {
         // socket_create and socket_create_pair take SOCK_NONBLOCK and
         // SOCK_CLOEXEC or'ed into the type.

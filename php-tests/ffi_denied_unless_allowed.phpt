@@ -41,5 +41,5 @@ FFI\Exception: sockguard: FFI can call any C function and write any memory, past
 FFI\Exception: sockguard: FFI can call any C function and write any memory, past every check; it is disabled (sockguard.allow_ffi = 1 allows it)
 FFI\Exception: sockguard: FFI can call any C function and write any memory, past every check; it is disabled (sockguard.allow_ffi = 1 allows it)
 allowed: yes
-report mode: %ssockguard: would deny FFI::new(FFI): FFI can call any C function and write any memory, past every check; it is disabled (sockguard.allow_ffi = 1 allows it) [ffi]
+report mode: %r(\[[^]]*\] )?%rsockguard: would deny FFI::new(FFI): FFI can call any C function and write any memory, past every check; it is disabled (sockguard.allow_ffi = 1 allows it) [ffi]
 ran

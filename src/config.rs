@@ -461,6 +461,13 @@ impl Config {
         })
     }
 
+    /// Whether the Sockets API is available (a configuration that denies
+    /// everything: no).
+    #[inline]
+    pub fn paid_app(&self) -> bool {
+        self.policy.as_ref().is_ok_and(Policy::paid_app)
+    }
+
     /// [`Policy::allows_at_once`] under this configuration (never while
     /// it denies everything).
     #[inline]

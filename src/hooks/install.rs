@@ -111,15 +111,8 @@ pub fn install() -> Vec<&'static str> {
             *handler = Some(replacement);
         }
     }
-    streams::set_sockets_api_functions(
-        SOCKETS_API_STREAMS
-            .map(|name| find_internal(name).map_or(std::ptr::null_mut(), std::ptr::from_mut)),
-    );
     missing
 }
-
-/// The functions whose streams are the Sockets API's.
-const SOCKETS_API_STREAMS: [&str; 3] = ["fsockopen", "pfsockopen", "stream_socket_client"];
 
 /// Puts every original handler back.
 pub fn uninstall() {
@@ -139,5 +132,4 @@ pub fn uninstall() {
         }
         hook.forget_original();
     }
-    streams::set_sockets_api_functions([std::ptr::null_mut(); 3]);
 }

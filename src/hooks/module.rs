@@ -30,7 +30,7 @@ use ext_php_rs::{
 use super::{
     approvals, clock, curl, engine,
     entry::{self, entry, Bailout},
-    ffi::{module_registry, zend_ini_string_ex, zend_sockets_globals, zend_unregister_ini_entries},
+    ffi::{module_registry, zend_ini_string_ex, zend_unregister_ini_entries},
     floor, install, php_ffi,
     sockets::{types, SOCKETS},
     streams,
@@ -174,9 +174,13 @@ fn find_sockets_ext() {
             .cast::<zend_module_entry>()
     };
     // SAFETY: a registered module entry lives as long as its module.
-    let globals = unsafe { module.as_ref() }.map_or(ptr::null_mut(), |m| {
-        m.globals_ptr.cast::<zend_sockets_globals>()
+    let module = unsafe { module.as_ref() };
+    #[cfg(not(php_zts))]
+    let globals = module.map_or(ptr::null_mut(), |m| {
+        m.globals_ptr.cast::<super::ffi::zend_sockets_globals>()
     });
+    #[cfg(php_zts)]
+    let globals = module.map_or(ptr::null_mut(), |m| m.globals_id_ptr);
     SOCKETS.init(socket_ce, address_info_ce, globals);
 }
 

@@ -18,11 +18,18 @@ use super::{
     ffi::{php_socket, zend_sockets_globals},
 };
 
+/// Where ext/sockets keeps its module globals: one block for the process
+/// (NTS), or the TSRM resource id of each thread's block (ZTS).
+#[cfg(not(php_zts))]
+type Globals = zend_sockets_globals;
+#[cfg(php_zts)]
+type Globals = ext_php_rs::ffi::ts_rsrc_id;
+
 /// ext/sockets' `Socket` and `AddressInfo` classes and its module globals.
 pub struct SocketsExt {
     socket_ce: AtomicPtr<zend_class_entry>,
     address_info_ce: AtomicPtr<zend_class_entry>,
-    globals: AtomicPtr<zend_sockets_globals>,
+    globals: AtomicPtr<Globals>,
 }
 
 /// The process's view of ext/sockets.
@@ -38,7 +45,7 @@ impl SocketsExt {
         &self,
         socket_ce: *mut zend_class_entry,
         address_info_ce: *mut zend_class_entry,
-        globals: *mut zend_sockets_globals,
+        globals: *mut Globals,
     ) {
         self.socket_ce.store(socket_ce, Ordering::Relaxed);
         self.address_info_ce
@@ -63,12 +70,36 @@ impl SocketsExt {
 
     /// Sets what `socket_last_error()` (without argument) returns.
     pub fn set_last_error(&self, errno: i32) {
-        let globals = self.globals.load(Ordering::Relaxed);
-        // SAFETY: `globals` is ext/sockets' NTS module globals block, alive for
-        // the process, or null when it was not found.
-        if let Some(g) = unsafe { globals.as_mut() } {
-            g.last_error = errno;
+        let g = self.globals();
+        if !g.is_null() {
+            // SAFETY: this thread's live globals block of ext/sockets.
+            unsafe { (*g).last_error = errno };
         }
+    }
+
+    /// ext/sockets' globals block; null when it was not found.
+    #[cfg(not(php_zts))]
+    fn globals(&self) -> *mut zend_sockets_globals {
+        // ext/sockets' NTS module globals block, alive for the process.
+        self.globals.load(Ordering::Relaxed)
+    }
+
+    /// ext/sockets' globals block (of this thread, under ZTS); null when
+    /// ext/sockets' globals were not found.
+    #[cfg(php_zts)]
+    fn globals(&self) -> *mut zend_sockets_globals {
+        // SAFETY: the module's TSRM id, set by ext/sockets at its MINIT;
+        // TSRMG_BULK: slot id - 1 of this thread's resource table holds the
+        // thread's block (ext/sockets allocated every thread's at startup).
+        let block = || unsafe {
+            let id = *self.globals.load(Ordering::Relaxed).as_ref()?;
+            let index = usize::try_from(id.checked_sub(1)?).ok()?;
+            let table = *ext_php_rs::ffi::tsrm_get_ls_cache()
+                .cast::<*mut *mut std::ffi::c_void>()
+                .as_ref()?;
+            Some((*table.add(index)).cast::<zend_sockets_globals>())
+        };
+        block().unwrap_or(ptr::null_mut())
     }
 }
 

@@ -694,6 +694,13 @@ impl Policy {
         }
     }
 
+    /// Whether the Sockets API is available (`sockguard.paid_app`): when it
+    /// is, who asks for a connect changes nothing.
+    #[must_use]
+    pub fn paid_app(&self) -> bool {
+        self.paid_app
+    }
+
     /// The common operations, which [`Policy::decide`] answers before its
     /// general steps: making a socket its caller may make, and the common
     /// connect: TCP or UDP to an IPv4 address whose /16 neither a

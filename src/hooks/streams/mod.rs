@@ -13,14 +13,10 @@ pub mod persistent;
 pub mod sendto;
 pub mod xport;
 
-use std::{
-    cell::RefCell,
-    ptr,
-    sync::atomic::{AtomicPtr, Ordering},
-};
+use std::cell::RefCell;
 
 use ext_php_rs::{
-    ffi::{ext_php_rs_executor_globals, php_stream, zend_function},
+    ffi::{ext_php_rs_executor_globals, php_stream, ZEND_INTERNAL_FUNCTION},
     flags::DataType,
     types::Zval,
 };
@@ -36,34 +32,36 @@ pub enum Role {
     Server,
 }
 
-/// The zend_functions of fsockopen, pfsockopen and stream_socket_client
-/// (set at MINIT): a stream operation made while one of them runs is the
-/// Sockets API's, which `sockguard.paid_app=0` denies (URL wrappers stay
-/// allowed).
-static SOCKETS_API: [AtomicPtr<zend_function>; 3] = [const { AtomicPtr::new(ptr::null_mut()) }; 3];
+/// The Sockets API's functions that open streams: a stream operation made
+/// while one of them runs is the Sockets API's, which `sockguard.paid_app=0`
+/// denies (URL wrappers stay allowed).
+const SOCKETS_API: [&[u8]; 3] = [b"fsockopen", b"pfsockopen", b"stream_socket_client"];
 
-/// Remembers the Sockets API's stream functions (null: not found).
-pub fn set_sockets_api_functions(functions: [*mut zend_function; 3]) {
-    for (slot, f) in SOCKETS_API.iter().zip(functions) {
-        slot.store(f, Ordering::Relaxed);
-    }
-}
-
-/// Whether the PHP function running now is one of the Sockets API's.
+/// Whether the PHP function running now is one of the Sockets API's. By its
+/// name: a thread-safe PHP gives every thread its own copy of the function
+/// table, and another extension may have wrapped the handler.
 fn in_sockets_api() -> bool {
     // SAFETY: the executor globals exist from engine startup; outside a
-    // call `current_execute_data` is null.
-    let running = unsafe {
+    // call `current_execute_data` is null; `type_` is the first byte of
+    // every zend_function, and an internal one has a name.
+    let name = unsafe {
         let eg = ext_php_rs_executor_globals();
-        match eg.as_ref().and_then(|eg| eg.current_execute_data.as_ref()) {
-            Some(frame) => frame.func,
+        let Some(func) = eg
+            .as_ref()
+            .and_then(|eg| eg.current_execute_data.as_ref())
+            .and_then(|frame| frame.func.as_ref())
+        else {
+            return false;
+        };
+        if u32::from(func.type_) != ZEND_INTERNAL_FUNCTION {
+            return false;
+        }
+        match func.common.function_name.as_ref() {
+            Some(name) => name.as_bytes(),
             None => return false,
         }
     };
-    !running.is_null()
-        && SOCKETS_API
-            .iter()
-            .any(|f| ptr::eq(f.load(Ordering::Relaxed), running))
+    SOCKETS_API.contains(&name)
 }
 
 thread_local! {

@@ -326,7 +326,8 @@ fn connects_at_once(
     {
         return false;
     }
-    let caller = if in_sockets_api() {
+    // (Which API asks matters only to an app that is not paid.)
+    let caller = if !config.paid_app() && in_sockets_api() {
         Caller::SocketsApi
     } else {
         Caller::Client
