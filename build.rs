@@ -45,7 +45,7 @@ fn php_config(arg: &str) -> String {
     let out = Command::new(&php_config)
         .arg(arg)
         .output()
-        .unwrap_or_else(|e| panic!("cannot run {php_config} {arg}: {e} (install php8.2-dev)"));
+        .unwrap_or_else(|e| panic!("cannot run {php_config} {arg}: {e} (install php<version>-dev, or set PHP_CONFIG to its path)"));
     assert!(out.status.success(), "{php_config} {arg} failed");
     String::from_utf8_lossy(&out.stdout).trim().to_owned()
 }

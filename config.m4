@@ -14,7 +14,10 @@ if test "$PHP_SOCKGUARD" != "no"; then
   PHP_MODULES="\$(phplibdir)/sockguard.so"
   dnl ext-php-rs wants an absolute php-config path.
   SOCKGUARD_PHP_CONFIG=`command -v "$PHP_CONFIG" || echo "$PHP_CONFIG"`
+  dnl ... and reads "Thread Safety" from `php -i`: the php of that php-config.
+  SOCKGUARD_PHP=`"$SOCKGUARD_PHP_CONFIG" --php-binary`
   PHP_SUBST(CARGO)
   PHP_SUBST(SOCKGUARD_PHP_CONFIG)
+  PHP_SUBST(SOCKGUARD_PHP)
   PHP_ADD_MAKEFILE_FRAGMENT([$abs_srcdir/Makefile.frag])
 fi

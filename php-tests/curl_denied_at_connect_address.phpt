@@ -25,9 +25,9 @@ fetch('http://93.184.216.34:25/');
 open
 http://public.sockguard.test/ => hello from 93.184.216.34:80
 https://public.sockguard.test/ => hello from 93.184.216.34:443 sni=public.sockguard.test
-http://10.20.30.40/ => errno 7: Failed to connect to 10.20.30.40 port 80 after %d ms: Couldn't connect to server (sockguard: 10.20.30.40 is in a blocked range: private-use 10.0.0.0/8)
-http://metadata.sockguard.test/computeMetadata/v1/ => errno 7: Failed to connect to metadata.sockguard.test port 80 after %d ms: Couldn't connect to server (sockguard: 169.254.169.254 is in a blocked range: link-local 169.254.0.0/16)
-http://[::1]:8080/ => errno 7: Failed to connect to ::1 port 8080 after %d ms: Couldn't connect to server (sockguard: ::1 is in a blocked range: loopback ::1/128)
-http://0x7f.1/ => errno 7: Failed to connect to 127.0.0.1 port 80 after %d ms: Couldn't connect to server (sockguard: 127.0.0.1 is in a blocked range: loopback 127.0.0.0/8)
-https://google.sockguard.test/ => errno 7: Failed to connect to google.sockguard.test port 443 after %d ms: Couldn't connect to server (sockguard: 142.250.1.108 is in a Google range: 142.250.0.0/15)
-http://93.184.216.34:25/ => errno 7: Failed to connect to 93.184.216.34 port 25 after %d ms: Couldn't connect to server (sockguard: port 25 is blocked)
+http://10.20.30.40/ => errno 7: Failed to connect to 10.20.30.40 port 80 after %d ms: %r(Couldn't|Could not)%r connect to server (sockguard: 10.20.30.40 is in a blocked range: private-use 10.0.0.0/8)
+http://metadata.sockguard.test/computeMetadata/v1/ => errno 7: Failed to connect to metadata.sockguard.test port 80 after %d ms: %r(Couldn't|Could not)%r connect to server (sockguard: 169.254.169.254 is in a blocked range: link-local 169.254.0.0/16)
+http://[::1]:8080/ => errno 7: Failed to connect to ::1 port 8080 after %d ms: %r(Couldn't|Could not)%r connect to server (sockguard: ::1 is in a blocked range: loopback ::1/128)
+http://0x7f.1/ => errno 7: Failed to connect to 127.0.0.1 port 80 after %d ms: %r(Couldn't|Could not)%r connect to server (sockguard: 127.0.0.1 is in a blocked range: loopback 127.0.0.0/8)
+https://google.sockguard.test/ => errno 7: Failed to connect to google.sockguard.test port 443 after %d ms: %r(Couldn't|Could not)%r connect to server (sockguard: 142.250.1.108 is in a Google range: 142.250.0.0/15)
+http://93.184.216.34:25/ => errno 7: Failed to connect to 93.184.216.34 port 25 after %d ms: %r(Couldn't|Could not)%r connect to server (sockguard: port 25 is blocked)

@@ -41,16 +41,16 @@ var_dump(@file_get_contents('http://public.sockguard.test/redirect?to=http://10.
 echo error_get_last()['message'], "\n";
 ?>
 --EXPECTF--
-http://public.sockguard.test/redirect?to=http://10.20.30.40/ => errno 7: Failed to connect to 10.20.30.40 port 80 after %d ms: Couldn't connect to server (sockguard: 10.20.30.40 is in a blocked range: private-use 10.0.0.0/8)
+http://public.sockguard.test/redirect?to=http://10.20.30.40/ => errno 7: Failed to connect to 10.20.30.40 port 80 after %d ms: %r(Couldn't|Could not)%r connect to server (sockguard: 10.20.30.40 is in a blocked range: private-use 10.0.0.0/8)
 http://public.sockguard.test/redirect?to=http://public.sockguard.test:8080/ => hello from 93.184.216.34:8080
-http://public.sockguard.test/ => errno 7: Failed to connect to public.sockguard.test port 80 after %d ms: Couldn't connect to server (sockguard: 10.20.30.40 is in a blocked range: private-use 10.0.0.0/8)
-http://public.sockguard.test/ => errno 7: Failed to connect to 127.0.0.1 port 80 after %d ms: Couldn't connect to server (sockguard: 127.0.0.1 is in a blocked range: loopback 127.0.0.0/8)
-http://public.sockguard.test/ => errno 7: Failed to connect to 10.20.30.40 port 8080 after %d ms: Couldn't connect to server (sockguard: 10.20.30.40 is in a blocked range: private-use 10.0.0.0/8)
+http://public.sockguard.test/ => errno 7: Failed to connect to public.sockguard.test port 80 after %d ms: %r(Couldn't|Could not)%r connect to server (sockguard: 10.20.30.40 is in a blocked range: private-use 10.0.0.0/8)
+http://public.sockguard.test/ => errno 7: Failed to connect to 127.0.0.1 port 80 after %d ms: %r(Couldn't|Could not)%r connect to server (sockguard: 127.0.0.1 is in a blocked range: loopback 127.0.0.0/8)
+http://public.sockguard.test/ => errno 7: Failed to connect to 10.20.30.40 port 8080 after %d ms: %r(Couldn't|Could not)%r connect to server (sockguard: 10.20.30.40 is in a blocked range: private-use 10.0.0.0/8)
 bool(false)
 int(7)
 bool(false)
 int(7)
 int(7)
-string(%d) "Failed to connect to private.sockguard.test port 80 after %d ms: Couldn't connect to server (sockguard: 10.20.30.40 is in a blocked range: private-use 10.0.0.0/8)"
+string(%d) "Failed to connect to private.sockguard.test port 80 after %d ms: %r(Couldn't|Could not)%r connect to server (sockguard: 10.20.30.40 is in a blocked range: private-use 10.0.0.0/8)"
 bool(false)
 file_get_contents(http://public.sockguard.test/redirect?to=http://10.20.30.40/): Failed to open stream: sockguard: 10.20.30.40 is in a blocked range: private-use 10.0.0.0/8

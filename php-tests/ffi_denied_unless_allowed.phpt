@@ -31,8 +31,11 @@ foreach ([fn () => FFI::cdef("int getpid(void);"), fn () => FFI::load(__DIR__ . 
 }
 echo "allowed: ", shell_exec(escapeshellarg(PHP_BINARY) . ' -n -d extension=ffi -d ffi.enable=1 -d extension=sockguard'
     . ' -d sockguard.allow_ffi=1 -r ' . escapeshellarg('echo FFI::cdef("int getpid(void);")->getpid() === getmypid() ? "yes" : "no";')), "\n";
+// (Calling FFI::new() statically is deprecated from PHP 8.4 on: not the
+// subject here, so E_DEPRECATED is left out of the child's error_reporting.)
 echo "report mode: ", shell_exec(escapeshellarg(PHP_BINARY) . ' -n -d extension=ffi -d ffi.enable=1 -d extension=sockguard'
-    . ' -d sockguard.mode=report -d error_log=/dev/stdout -r ' . escapeshellarg('echo FFI::new("int") ? "ran" : "", "\n";'));
+    . ' -d sockguard.mode=report -d error_log=/dev/stdout -d error_reporting=' . (E_ALL & ~E_DEPRECATED)
+    . ' -r ' . escapeshellarg('echo FFI::new("int") ? "ran" : "", "\n";'));
 ?>
 --EXPECTF--
 without sockguard: connected

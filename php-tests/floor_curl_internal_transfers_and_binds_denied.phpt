@@ -32,7 +32,7 @@ hello from 93.184.216.34:80
 with sockguard:
 
 Warning: curl_exec(): sockguard: connect(10.20.30.40:443) from libcurl.so.4 denied: 10.20.30.40 is in a blocked range: private-use 10.0.0.0/8 in %s on line %d
-error: Couldn't resolve host name
+error: %r(Couldn't resolve host name|Could not resolve hostname)%r
 
 Warning: curl_exec(): sockguard: bind(127.0.0.1:0) from libcurl.so.4 denied: binding to 127.0.0.1:0 is not allowed in %s on line %d
 error: bind failed with errno 13: Permission denied

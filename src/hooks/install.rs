@@ -54,6 +54,7 @@ fn replacement(hook: Hook) -> Handler {
         Hook::SocketSetBlock => reclaim::socket_set_block,
         Hook::SocketSetNonblock => reclaim::socket_set_nonblock,
         Hook::SocketShutdown => reclaim::socket_shutdown,
+        Hook::SocketAtmark => reclaim::socket_atmark,
         Hook::SocketClose => reclaim::socket_close,
         Hook::SocketImportStream => reclaim::socket_import_stream,
     }

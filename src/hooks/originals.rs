@@ -100,6 +100,8 @@ hooks! {
     SocketSetNonblock => ["socket_set_nonblock"],
     /// socket_shutdown
     SocketShutdown => ["socket_shutdown"],
+    /// socket_atmark (PHP 8.3+)
+    SocketAtmark => ["socket_atmark"],
     /// socket_close
     SocketClose => ["socket_close"],
     /// socket_import_stream

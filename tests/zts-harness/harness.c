@@ -26,8 +26,8 @@
  *   "T<thread> R<request> | <line>"
  * written in one piece after the request ends (threads' lines never mix
  * within a request). $_SERVER['HARNESS_THREAD'], ['HARNESS_SPEC'] ("spec.
- * alternative", e.g. "3.2") and ['HARNESS_REQUEST'] tell the script who
- * runs it. Exit status: 0, or 1 if a
+ * alternative", e.g. "3.2"), ['HARNESS_REQUEST'] and ['HARNESS_REQUESTS']
+ * (this thread's number of requests) tell the script who runs it. Exit status: 0, or 1 if a
  * request failed to start or a setting was refused.
  */
 #include <main/php.h>
@@ -113,6 +113,8 @@ static void harness_register_variables(zval *track_vars_array)
 		php_register_variable("HARNESS_SPEC", n, track_vars_array);
 		snprintf(n, sizeof n, "%d", request_no);
 		php_register_variable("HARNESS_REQUEST", n, track_vars_array);
+		snprintf(n, sizeof n, "%d", requests);
+		php_register_variable("HARNESS_REQUESTS", n, track_vars_array);
 	}
 }
 

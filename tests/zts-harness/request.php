@@ -37,3 +37,29 @@ if (function_exists('socket_create')) {
     echo "socket_connect ", $ok ? "ok" : "failed: errno=" . socket_last_error($sock), "\n";
     socket_close($sock);
 }
+// A persistent socket is never handed to another app (sockguard.app_id),
+// also when other threads serve other apps: each request leaves its app on
+// the socket, and the echo server gives it back to the next request that
+// gets the same socket (a fresh one greets with "220 ...").
+$app = (string) ini_get('sockguard.app_id');
+$p = @pfsockopen('93.184.216.34', 9000, $errno, $errstr, 2);
+if (!$p) {
+    echo "pfsockopen failed: errno=$errno\n";
+} else {
+    stream_set_timeout($p, 2);
+    $first = fgets($p);
+    if ($first === false) {
+        echo "pfsockopen read nothing\n";
+    } elseif (str_starts_with($first, '220 ') || trim($first) === "owner=$app") {
+        echo "pfsockopen ok\n";
+    } else {
+        echo "pfsockopen of app '$app' was handed the socket of ", trim($first), "\n";
+    }
+    fwrite($p, "owner=$app\n");
+    // The thread's last request closes it: PHP 8.2's ZTS engine does not
+    // survive freeing a persistent stream at thread exit (ts_free_thread),
+    // with or without sockguard.
+    if (($_SERVER['HARNESS_REQUEST'] ?? 0) == ($_SERVER['HARNESS_REQUESTS'] ?? -1)) {
+        fclose($p);
+    }
+}

@@ -451,11 +451,46 @@ pub unsafe extern "C" fn socket_addrinfo_bind(ex: *mut ExecuteData, rv: *mut Zva
     unsafe { addrinfo_hook(Hook::SocketAddrinfoBind, ex, rv) }
 }
 
-/// ext/sockets' private AddressInfo object layout (sockets.c, php_addrinfo).
-#[repr(C)]
-struct PhpAddrinfo {
-    addrinfo: libc::addrinfo,
-    std: ext_php_rs::ffi::zend_object,
+/// The addrinfo of an AddressInfo object. ext/sockets' php_addrinfo is
+/// private to sockets.c (no header to check a copy against): it is
+/// `{ struct addrinfo addrinfo; zend_object std; }`, and the object's
+/// handlers say where `std` lies (XtOffsetOf(php_addrinfo, std)). An offset
+/// with no room for an addrinfo before it means the layout is not that one:
+/// None, and the call is denied.
+///
+/// # Safety
+/// `obj` must be a live AddressInfo object.
+unsafe fn addrinfo_of(obj: *mut ext_php_rs::ffi::zend_object) -> Option<libc::addrinfo> {
+    // SAFETY: a live object's handlers are static tables of its extension.
+    let offset = usize::try_from(unsafe { (*(*obj).handlers).offset }).ok()?;
+    if offset < std::mem::size_of::<libc::addrinfo>() {
+        return None;
+    }
+    // SAFETY: the object sits `offset` bytes into its php_addrinfo, whose
+    // first member is the addrinfo (checked to fit before it).
+    Some(unsafe { ptr::read(obj.cast::<u8>().sub(offset).cast::<libc::addrinfo>()) })
+}
+
+/// An AddressInfo whose layout [`addrinfo_of`] does not know: denied.
+#[cold]
+fn unknown_addrinfo(config: &Config, connect: bool) -> Action {
+    let msg = if connect {
+        "Unable to connect address"
+    } else {
+        "Unable to bind address"
+    };
+    let reason = Reason::Internal {
+        what: "ext/sockets' AddressInfo has a layout sockguard does not know".to_owned(),
+    };
+    let asked = || Asked {
+        target: "".into(),
+        port: None,
+        transport: None,
+    };
+    let outcome = verdict::refuse(config, reason, asked);
+    Action::for_socket(outcome, None, msg, String::new)
+        .err()
+        .unwrap_or(Action::Original)
 }
 
 /// Decides an AddressInfo's connect or bind.
@@ -539,20 +574,15 @@ unsafe fn addrinfo_hook(hook: Hook, ex: *mut ExecuteData, rv: *mut Zval) {
     if !ok {
         return;
     }
-    // SAFETY: ZPP checked that the argument is an AddressInfo object, which
-    // ext/sockets allocates as a php_addrinfo with `std` last.
-    let ai: libc::addrinfo = unsafe {
-        let obj = (*zinfo).value.obj;
-        let base = obj
-            .cast::<u8>()
-            .sub(std::mem::offset_of!(PhpAddrinfo, std))
-            .cast::<PhpAddrinfo>();
-        ptr::read(ptr::addr_of!((*base).addrinfo))
-    };
+    // SAFETY: ZPP checked that the argument is an AddressInfo object.
+    let ai = unsafe { addrinfo_of((*zinfo).value.obj) };
     let connect = hook == Hook::SocketAddrinfoConnect;
     // SAFETY: forwarded.
     unsafe {
         handler(hook, ex, rv, || {
+            let Some(ai) = ai else {
+                return Ok(unknown_addrinfo(runtime::current(), connect));
+            };
             // SAFETY: ai_addr points to ai_addrlen bytes owned by the AddressInfo.
             let endpoint = sockaddr::read(ai.ai_addr, ai.ai_addrlen);
             Ok(decide_addrinfo(runtime::current(), connect, &ai, &endpoint))

@@ -68,6 +68,7 @@ fn native_message(hook: Hook) -> &'static str {
         Hook::SocketSetBlock => "unable to set blocking mode",
         Hook::SocketSetNonblock => "unable to set nonblocking mode",
         Hook::SocketShutdown => "Unable to shutdown socket",
+        Hook::SocketAtmark => "Unable to apply sockmark",
         _ => "unable to use socket",
     }
 }
@@ -127,6 +128,7 @@ socket_use_handlers! {
     socket_set_block => SocketSetBlock,
     socket_set_nonblock => SocketSetNonblock,
     socket_shutdown => SocketShutdown,
+    socket_atmark => SocketAtmark,
 }
 
 /// socket_close: a reclaimed socket closes silently; forget it.

@@ -5,18 +5,22 @@
 //! another app (a process serves one app at a time; php-fpm pools never
 //! share processes, mod_php virtual hosts may).
 
-use std::sync::{Mutex, PoisonError};
+use std::cell::RefCell;
 
-/// Owner (app id) of every persistent stream this process opened, by its
-/// persistent id. Entries are whole at every moment, so a poisoned lock
-/// still holds good data.
-static OWNERS: Mutex<Vec<(Vec<u8>, String)>> = Mutex::new(Vec::new());
+thread_local! {
+    /// Owner (app id) of every persistent stream this thread opened, by its
+    /// persistent id. Per thread, as the persistent list is under ZTS: a
+    /// thread switching apps must neither close nor forget another
+    /// thread's streams.
+    static OWNERS: RefCell<Vec<(Vec<u8>, String)>> = const { RefCell::new(Vec::new()) };
+}
 
 /// Records that `app` opened the persistent stream `id`.
 pub fn record_owner(id: &[u8], app: &str) {
-    let mut owners = OWNERS.lock().unwrap_or_else(PoisonError::into_inner);
-    owners.retain(|(known, _)| known.as_slice() != id);
-    owners.push((id.to_vec(), app.to_owned()));
+    OWNERS.with_borrow_mut(|owners| {
+        owners.retain(|(known, _)| known.as_slice() != id);
+        owners.push((id.to_vec(), app.to_owned()));
+    });
 }
 
 /// The persistent ids among `owners` that belong to another app than `app`.
@@ -31,8 +35,7 @@ fn foreign_ids(owners: &[(Vec<u8>, String)], app: &str) -> Vec<Vec<u8>> {
 /// Closes the persistent streams of other apps before a request of `app`
 /// starts.
 pub fn release_foreign(app: &str) {
-    let mut owners = OWNERS.lock().unwrap_or_else(PoisonError::into_inner);
-    let foreign = foreign_ids(&owners, app);
+    let foreign = OWNERS.with_borrow(|owners| foreign_ids(owners, app));
     if foreign.is_empty() {
         return;
     }
@@ -45,7 +48,7 @@ pub fn release_foreign(app: &str) {
             ext_php_rs::ffi::zend_hash_str_del(list, id.as_ptr().cast(), id.len());
         }
     }
-    owners.retain(|(id, _)| !foreign.contains(id));
+    OWNERS.with_borrow_mut(|owners| owners.retain(|(id, _)| !foreign.contains(id)));
 }
 
 #[cfg(test)]
