@@ -50,7 +50,7 @@ with sockguard:
 
 Warning: ldap_bind(): Unable to bind to server: Can't contact LDAP server in %s on line %d
 
-Warning: ldap_bind(): sockguard: connect(10.20.30.40:389) from libldap%s.so.%d denied: 10.20.30.40 is in a blocked range: private-use 10.0.0.0/8 in %s on line %d
+Warning: ldap_bind(): sockguard: connect(10.20.30.40:389) from libldap%r(-[0-9.]+)?%r.so.%d denied: 10.20.30.40 is in a blocked range: private-use 10.0.0.0/8 in %s on line %d
 ldap 10.20.30.40: Can't contact LDAP server
 
 Warning: Memcached::set(): sockguard: connect(10.20.30.40:11211) from libmemcached.so.11 denied: 10.20.30.40 is in a blocked range: private-use 10.0.0.0/8 in %s on line %d
