@@ -266,6 +266,8 @@ pub struct Config {
     pub problems: Vec<String>,
     /// The resolver `sockguard.resolver` names, with its cache.
     pub resolver: Arc<CachingResolver<AnyLookup>>,
+    /// `app_id` interned in the metrics table, once.
+    metrics_app: std::sync::OnceLock<crate::metrics::Label>,
 }
 
 /// The process-wide resolver for a server list (empty: the system
@@ -403,6 +405,7 @@ impl Config {
             audit_log,
             policy,
             problems,
+            metrics_app: std::sync::OnceLock::new(),
         }
     }
 
@@ -417,7 +420,17 @@ impl Config {
             problems: vec![format!("{reason}; every connection is denied")],
             policy: Err(reason),
             resolver: resolver_for(Vec::new()),
+            metrics_app: std::sync::OnceLock::new(),
         }
+    }
+
+    /// The metrics label of `app_id`, interned the first time it is asked
+    /// for (after MINIT has made the shared table).
+    #[inline]
+    pub fn metrics_app(&self) -> crate::metrics::Label {
+        *self
+            .metrics_app
+            .get_or_init(|| crate::metrics::app(&self.app_id))
     }
 
     fn build_policy(

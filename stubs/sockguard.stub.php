@@ -74,3 +74,23 @@ function sockguard_check(string $target, int $port = 0, string $transport = "tcp
  *               denied_by_reason: array<string, int>}
  */
 function sockguard_stats(): array {}
+
+/**
+ * Pool-wide decision counters in the Prometheus text exposition format
+ * (version 0.0.4; the names are OpenMetrics-compatible), for a scrape page:
+ *
+ *     <?php header('Content-Type: text/plain; version=0.0.4');
+ *     echo sockguard_metrics();
+ *
+ * The counters live in memory shared by every process forked after the
+ * extension started (php-fpm's workers, Apache's children), so any worker
+ * answers for the whole pool and a worker's exit loses nothing it counted.
+ * Families: sockguard_decisions_total{app_id, function, transport, action,
+ * reason} (action: allowed, denied, would-deny; reason: a reason code, ""
+ * when allowed), sockguard_sockets_reclaimed_total{app_id},
+ * sockguard_metrics_overflow_total{table}, sockguard_metrics_series,
+ * sockguard_metrics_series_limit, sockguard_metrics_shared,
+ * sockguard_build_info{version}. Label sets beyond the table's bounds are
+ * counted with app_id and function "_overflow".
+ */
+function sockguard_metrics(): string {}

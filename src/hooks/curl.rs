@@ -246,6 +246,7 @@ unsafe fn opens_at_once(purpose: c_int, address: *const CurlSockaddr) -> Option<
         return None;
     }
     stats::record_allowed();
+    super::counting::allowed(config, crate::metrics::TransportLabel::of(&op));
     // SAFETY: plain socket(2) with the parameters libcurl asked for.
     let fd = unsafe { libc::socket(family, socktype, protocol) };
     if fd >= 0 {

@@ -247,27 +247,54 @@ pub enum Reason {
 }
 
 impl Reason {
+    /// Every code [`Reason::code`] gives, in the order of
+    /// [`Reason::code_index`]: the metrics label them with a small index.
+    pub const CODES: [&'static str; 16] = [
+        "blocked-range",
+        "google-range",
+        "port-25",
+        "transport",
+        "listen",
+        "bind",
+        "option",
+        "reclaimed",
+        "not-paid",
+        "foreign-socket",
+        "dns",
+        "rule",
+        "target",
+        "config",
+        "ffi",
+        "internal",
+    ];
+
     /// The stable kebab-case code, as returned by `sockguard_check()` and
     /// written to the audit log.
     #[must_use]
     pub fn code(&self) -> &'static str {
+        Reason::CODES[self.code_index()]
+    }
+
+    /// The position of this reason's code in [`Reason::CODES`].
+    #[must_use]
+    pub fn code_index(&self) -> usize {
         match self {
-            Reason::BlockedRange { .. } => "blocked-range",
-            Reason::GoogleRange { .. } => "google-range",
-            Reason::Port25 => "port-25",
-            Reason::Transport { .. } => "transport",
-            Reason::Listen => "listen",
-            Reason::Bind { .. } => "bind",
-            Reason::Option { .. } => "option",
-            Reason::Reclaimed { .. } => "reclaimed",
-            Reason::NotPaid => "not-paid",
-            Reason::ForeignSocket => "foreign-socket",
-            Reason::Dns { .. } => "dns",
-            Reason::Rule { .. } => "rule",
-            Reason::Target { .. } => "target",
-            Reason::Config { .. } => "config",
-            Reason::Ffi => "ffi",
-            Reason::Internal { .. } => "internal",
+            Reason::BlockedRange { .. } => 0,
+            Reason::GoogleRange { .. } => 1,
+            Reason::Port25 => 2,
+            Reason::Transport { .. } => 3,
+            Reason::Listen => 4,
+            Reason::Bind { .. } => 5,
+            Reason::Option { .. } => 6,
+            Reason::Reclaimed { .. } => 7,
+            Reason::NotPaid => 8,
+            Reason::ForeignSocket => 9,
+            Reason::Dns { .. } => 10,
+            Reason::Rule { .. } => 11,
+            Reason::Target { .. } => 12,
+            Reason::Config { .. } => 13,
+            Reason::Ffi => 14,
+            Reason::Internal { .. } => 15,
         }
     }
 
