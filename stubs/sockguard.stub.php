@@ -32,9 +32,16 @@
  * - sockguard.allow_ffi = 0             1: PHP's FFI may be used. FFI calls C functions and
  *                                       writes memory directly, past every check, so it is
  *                                       denied by default (FFI\Exception with the reason).
- * - sockguard.audit_log = ""            path or "stderr": one JSON line per denial, each line
- *                                       whole or absent. A path that cannot be written is
- *                                       reported at startup.
+ * - sockguard.audit_log = ""            path, "stderr" or "syslog": one JSON record per denial,
+ *                                       each line whole or absent. A path that cannot be
+ *                                       written is reported at startup. "syslog" sends each
+ *                                       record as one datagram to journald's native socket
+ *                                       (fields SOCKGUARD_APP_ID, SOCKGUARD_REASON, ...; the
+ *                                       JSON is MESSAGE) or, without journald, to /dev/log
+ *                                       as syslog(3) does.
+ * - sockguard.syslog_facility = "user"  facility of audit_log = syslog (user, daemon, auth,
+ *                                       authpriv, local0..local7, ...).
+ * - sockguard.syslog_ident = "sockguard" ident (SYSLOG_IDENTIFIER) of audit_log = syslog.
  *
  * Mocked socket options (socket_get_option returns these; socket_set_option
  * returns true and changes nothing): SOL_SOCKET SO_KEEPALIVE 0, SO_DEBUG 128,

@@ -241,7 +241,12 @@ fn judge<'a>(
             file: &origin.file,
             line: origin.line,
         };
-        if let Err(e) = audit::write(path, &record) {
+        let written = if path == "syslog" {
+            audit::send_syslog(&config.syslog, &record)
+        } else {
+            audit::write(path, &record)
+        };
+        if let Err(e) = written {
             engine::log_later(format!("sockguard: cannot write the audit log {path}: {e}"));
         }
     }
