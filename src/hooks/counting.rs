@@ -53,9 +53,25 @@ extern "C" fn child() {
     metrics::set_stripe(std::process::id());
 }
 
+/// Entries of the per-thread function label cache (a power of two).
+const CACHED: usize = 32;
+/// Slots a function's address may take, from its home slot on.
+const WAYS: usize = 4;
+
 thread_local! {
-    /// The last internal function counted on this thread and its label.
-    static LAST_FUNCTION: Cell<(usize, Label)> = const { Cell::new((0, Label::OVERFLOW)) };
+    /// Internal functions counted on this thread and their labels, by a
+    /// hash of the function's address: each takes one of [`WAYS`] slots
+    /// from its home slot, so a few functions used in turn (socket_create
+    /// and socket_connect) always find theirs, whatever their addresses.
+    static FUNCTIONS: [Cell<(usize, Label)>; CACHED] =
+        const { [const { Cell::new((0, Label::OVERFLOW)) }; CACHED] };
+}
+
+/// The cache slot of a function's address.
+#[inline]
+fn slot_of(address: usize) -> usize {
+    (address as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15) as usize
+        >> (usize::BITS - CACHED.trailing_zeros())
 }
 
 /// The label of the PHP function running now ("fsockopen",
@@ -77,9 +93,15 @@ pub fn function_label() -> Label {
     // SAFETY: `type_` is the first byte of every zend_function.
     let internal = u32::from(unsafe { func.type_ }) == ZEND_INTERNAL_FUNCTION;
     let address = ptr::from_ref(func) as usize;
+    let home = slot_of(address);
     if internal {
-        let (last, label) = LAST_FUNCTION.with(Cell::get);
-        if last == address {
+        let cached = FUNCTIONS.with(|f| {
+            (0..WAYS).find_map(|way| {
+                let (cached, label) = f.get((home + way) % CACHED)?.get();
+                (cached == address).then_some(label)
+            })
+        });
+        if let Some(label) = cached {
             return label;
         }
     }
@@ -106,13 +128,23 @@ pub fn function_label() -> Label {
     }
     let label = metrics::function(name.get(..len).unwrap_or_default());
     if internal {
-        LAST_FUNCTION.with(|l| l.set((address, label)));
+        FUNCTIONS.with(|f| {
+            // The first free slot, or the home slot.
+            let slot = (0..WAYS)
+                .map(|way| (home + way) % CACHED)
+                .find(|&i| f.get(i).is_some_and(|c| c.get().0 == 0))
+                .unwrap_or(home);
+            if let Some(c) = f.get(slot) {
+                c.set((address, label));
+            }
+        });
     }
     label
 }
 
-/// Counts an allowed decision of the PHP function running now.
-#[inline]
+/// Counts an allowed decision of the PHP function running now. Out of line,
+/// so that callgrind can count its instructions (`--toggle-collect`).
+#[inline(never)]
 pub fn allowed(config: &Config, transport: TransportLabel) {
     metrics::table().count(Series::allowed(
         config.metrics_app(),
@@ -121,8 +153,8 @@ pub fn allowed(config: &Config, transport: TransportLabel) {
     ));
 }
 
-/// Counts an outcome of `function`.
-#[inline]
+/// Counts an outcome of `function` (out of line, as [`allowed`]).
+#[inline(never)]
 pub fn outcome(config: &Config, outcome: &Outcome, function: Label, transport: TransportLabel) {
     let app = config.metrics_app();
     let series = match outcome {
