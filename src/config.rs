@@ -517,6 +517,18 @@ impl Config {
         self.policy.as_ref().is_ok_and(Policy::paid_app)
     }
 
+    /// [`Policy::denies_name`] (a configuration error denies everything
+    /// in [`Config::decide`] anyway).
+    pub fn denies_name(&self, name: &str, port: u16) -> Option<Reason> {
+        self.policy.as_ref().ok()?.denies_name(name, port)
+    }
+
+    /// [`Policy::has_domain_denials`].
+    #[inline]
+    pub fn has_domain_denials(&self) -> bool {
+        self.policy.as_ref().is_ok_and(Policy::has_domain_denials)
+    }
+
     /// [`Policy::allows_at_once`] under this configuration (never while
     /// it denies everything).
     #[inline]

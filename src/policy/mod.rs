@@ -732,6 +732,24 @@ impl Policy {
         }
     }
 
+    /// The domain deny rule (`*.example.com:443`) that `name` (lowercased,
+    /// no trailing dot) on `port` is under, as a [`Reason::Rule`]: for a
+    /// hook that knows the name the app asked for but not the addresses it
+    /// resolved to (curl resolves names itself).
+    #[must_use]
+    pub fn denies_name(&self, name: &str, port: u16) -> Option<Reason> {
+        self.deny.match_domain(name, port).map(|rule| Reason::Rule {
+            rule: rule.text.clone(),
+        })
+    }
+
+    /// Whether there is a domain deny rule: a hook that decides by address
+    /// must then ask [`Policy::denies_name`] first.
+    #[must_use]
+    pub fn has_domain_denials(&self) -> bool {
+        self.deny.has_domain_rules()
+    }
+
     /// Whether the Sockets API is available (`sockguard.paid_app`): when it
     /// is, who asks for a connect changes nothing.
     #[must_use]
@@ -811,10 +829,8 @@ impl Policy {
             Host::Name(name) => {
                 // Domain rules, on the name asked for: a deny denies before
                 // any lookup; an allow widens the checks of its addresses.
-                if let Some(rule) = self.deny.match_domain(name, port) {
-                    return Decision::Deny(Reason::Rule {
-                        rule: rule.text.clone(),
-                    });
+                if let Some(reason) = self.denies_name(name, port) {
+                    return Decision::Deny(reason);
                 }
                 let named = if self.allow.match_domain(name, port).is_some() {
                     Named::ByDomainRule

@@ -454,6 +454,12 @@ impl RuleSet {
         self.rules.len() > self.domains.len() + self.paths.len()
     }
 
+    /// Whether there are domain rules.
+    #[must_use]
+    pub fn has_domain_rules(&self) -> bool {
+        !self.domains.is_empty()
+    }
+
     /// The first domain rule covering `port` that `name` (lowercased, no
     /// trailing dot, as [`parse_host`] gives it) is under.
     #[must_use]
