@@ -117,5 +117,19 @@ fn bench_decide(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, bench_decide);
+/// One decision counted for sockguard_metrics(): the probe of the series
+/// table and its atomic add (the hooks add the label lookups, which the
+/// callgrind table counts).
+fn bench_count(c: &mut Criterion) {
+    use sockguard::metrics::{Series, Table, TransportLabel};
+    let table = Box::new(Table::new());
+    let app = table.app("shop");
+    let function = table.function(b"fsockopen");
+    let tcp = TransportLabel::of_transport(Some(sockguard::policy::Transport::Tcp));
+    c.bench_function("metrics/count-allowed", |b| {
+        b.iter(|| table.count(black_box(Series::allowed(app, function, tcp))));
+    });
+}
+
+criterion_group!(benches, bench_decide, bench_count);
 criterion_main!(benches);

@@ -20,7 +20,7 @@ bool(false)
 string(1) "1"
 bool(false)
 string(0) ""
-array(11) {
+array(13) {
   ["sockguard.allow"]=>
   string(0) ""
   ["sockguard.allow_ffi"]=>
@@ -43,4 +43,8 @@ array(11) {
   string(0) ""
   ["sockguard.resolver"]=>
   string(6) "system"
+  ["sockguard.syslog_facility"]=>
+  string(4) "user"
+  ["sockguard.syslog_ident"]=>
+  string(9) "sockguard"
 }

@@ -46,4 +46,5 @@ echo implode("\n", $registered), "\n";
 --EXPECT--
 bool(true)
 sockguard_check(string $target, int $port = 0, string $transport = 'tcp', string $caller = 'client'): array
+sockguard_metrics(): string
 sockguard_stats(): array

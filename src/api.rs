@@ -185,10 +185,17 @@ pub fn sockguard_stats() -> Result<ZBox<ZendHashTable>, PhpException> {
     Ok(out)
 }
 
+/// The pool-wide counters in the Prometheus text exposition format.
+#[php_function]
+pub fn sockguard_metrics() -> String {
+    crate::metrics::table().render(crate::metrics::is_shared())
+}
+
 /// The functions the module registers.
-pub(crate) fn functions() -> [ext_php_rs::builders::FunctionBuilder<'static>; 2] {
+pub(crate) fn functions() -> [ext_php_rs::builders::FunctionBuilder<'static>; 3] {
     [
         wrap_function!(sockguard_check),
         wrap_function!(sockguard_stats),
+        wrap_function!(sockguard_metrics),
     ]
 }

@@ -4,6 +4,14 @@
 //! append the line with one write(2), and cut the file back to where the
 //! record began if the write came up short (a full disk), so the next
 //! record never continues a broken one. Nothing is buffered.
+//!
+//! `sockguard.audit_log = syslog` sends the same JSON record to the host's
+//! log instead, one datagram per record: to journald's native socket when
+//! there is one (the record's fields become journal fields,
+//! `SOCKGUARD_REASON=port-25`, with the JSON as `MESSAGE`), else to
+//! `/dev/log` as syslog(3) sends it (`<PRI>ident[pid]: {json}`, with
+//! `sockguard.syslog_facility` and `sockguard.syslog_ident`). openlog(3) is
+//! not called: PHP's own `error_log = syslog` keeps its ident.
 
 use std::{
     fs::File,
@@ -92,6 +100,159 @@ pub fn now() -> String {
             .duration_since(UNIX_EPOCH)
             .unwrap_or_default(),
     )
+}
+
+/// Where `sockguard.audit_log = syslog` sends records, and as whom.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Syslog {
+    /// The facility, as a syslog(3) code (`LOG_USER`, `LOG_LOCAL0`, ...).
+    pub facility: i32,
+    /// The ident (`SYSLOG_IDENTIFIER`).
+    pub ident: String,
+}
+
+impl Default for Syslog {
+    fn default() -> Self {
+        Syslog {
+            facility: libc::LOG_USER,
+            ident: "sockguard".to_owned(),
+        }
+    }
+}
+
+/// The syslog facilities by the names syslog.conf uses.
+pub const FACILITIES: [(&str, i32); 20] = [
+    ("kern", libc::LOG_KERN),
+    ("user", libc::LOG_USER),
+    ("mail", libc::LOG_MAIL),
+    ("daemon", libc::LOG_DAEMON),
+    ("auth", libc::LOG_AUTH),
+    ("syslog", libc::LOG_SYSLOG),
+    ("lpr", libc::LOG_LPR),
+    ("news", libc::LOG_NEWS),
+    ("uucp", libc::LOG_UUCP),
+    ("cron", libc::LOG_CRON),
+    ("authpriv", libc::LOG_AUTHPRIV),
+    ("ftp", libc::LOG_FTP),
+    ("local0", libc::LOG_LOCAL0),
+    ("local1", libc::LOG_LOCAL1),
+    ("local2", libc::LOG_LOCAL2),
+    ("local3", libc::LOG_LOCAL3),
+    ("local4", libc::LOG_LOCAL4),
+    ("local5", libc::LOG_LOCAL5),
+    ("local6", libc::LOG_LOCAL6),
+    ("local7", libc::LOG_LOCAL7),
+];
+
+/// A facility by name (case-insensitive), if it is one.
+pub fn facility(name: &str) -> Option<i32> {
+    FACILITIES
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case(name.trim()))
+        .map(|&(_, f)| f)
+}
+
+/// journald's native socket.
+pub const JOURNAL_SOCKET: &str = "/run/systemd/journal/socket";
+/// The syslog socket syslog(3) writes to.
+pub const SYSLOG_SOCKET: &str = "/dev/log";
+
+/// The syslog severity of a record: a denial is a warning, a would-be
+/// denial a notice.
+fn severity(entry: &Entry<'_>) -> i32 {
+    if entry.action == "deny" {
+        libc::LOG_WARNING
+    } else {
+        libc::LOG_NOTICE
+    }
+}
+
+/// The datagram syslog(3) sends for `json`: `<PRI>ident[pid]: json`.
+/// There is no timestamp: the receiver stamps the record with its own
+/// clock, as rsyslog and journald do with syslog(3)'s local time anyway.
+pub fn syslog_datagram(syslog: &Syslog, entry: &Entry<'_>, json: &[u8], pid: u32) -> Vec<u8> {
+    let mut out = format!(
+        "<{}>{}[{pid}]: ",
+        syslog.facility | severity(entry),
+        syslog.ident
+    )
+    .into_bytes();
+    out.extend_from_slice(json);
+    out
+}
+
+/// One field of journald's native protocol: `NAME=value\n`, or for a value
+/// with a newline, `NAME\n`, its length as 64-bit little endian, the value
+/// and `\n`.
+fn journal_field(out: &mut Vec<u8>, name: &str, value: &[u8]) {
+    out.extend_from_slice(name.as_bytes());
+    if value.contains(&b'\n') {
+        out.push(b'\n');
+        out.extend_from_slice(&(value.len() as u64).to_le_bytes());
+    } else {
+        out.push(b'=');
+    }
+    out.extend_from_slice(value);
+    out.push(b'\n');
+}
+
+/// The datagram of journald's native protocol for a record: the JSON as
+/// `MESSAGE`, the syslog fields, and each of the record's fields as
+/// `SOCKGUARD_<NAME>`.
+pub fn journal_datagram(syslog: &Syslog, entry: &Entry<'_>, json: &[u8], pid: u32) -> Vec<u8> {
+    let mut out = Vec::with_capacity(json.len() * 2 + 256);
+    journal_field(&mut out, "MESSAGE", json);
+    journal_field(&mut out, "PRIORITY", severity(entry).to_string().as_bytes());
+    journal_field(
+        &mut out,
+        "SYSLOG_FACILITY",
+        (syslog.facility >> 3).to_string().as_bytes(),
+    );
+    journal_field(&mut out, "SYSLOG_IDENTIFIER", syslog.ident.as_bytes());
+    journal_field(&mut out, "SYSLOG_PID", pid.to_string().as_bytes());
+    let fields: [(&str, Option<String>); 12] = [
+        ("TIME", Some(entry.time.clone())),
+        ("APP_ID", Some(entry.app_id.to_owned())),
+        ("FUNCTION", Some(entry.function.to_owned())),
+        ("LIBRARY", entry.library.map(str::to_owned)),
+        ("TARGET", Some(entry.target.to_owned())),
+        ("ADDRESSES", Some(entry.addresses.join(","))),
+        ("PORT", entry.port.map(|p| p.to_string())),
+        ("TRANSPORT", entry.transport.map(str::to_owned)),
+        ("REASON", Some(entry.reason.to_owned())),
+        ("ACTION", Some(entry.action.to_owned())),
+        ("FILE", Some(entry.file.to_owned())),
+        ("LINE", Some(entry.line.to_string())),
+    ];
+    for (name, value) in fields {
+        if let Some(value) = value.filter(|v| !v.is_empty()) {
+            journal_field(&mut out, &format!("SOCKGUARD_{name}"), value.as_bytes());
+        }
+    }
+    journal_field(&mut out, "SOCKGUARD_MESSAGE", entry.message.as_bytes());
+    out
+}
+
+/// Sends `entry` to journald if it listens, else to the syslog socket.
+///
+/// # Errors
+/// The I/O error of the syslog socket (journald's is tried first and
+/// quietly passed over when it is absent).
+pub fn send_syslog(syslog: &Syslog, entry: &Entry<'_>) -> io::Result<()> {
+    let json = serde_json::to_vec(entry).map_err(io::Error::other)?;
+    let pid = std::process::id();
+    let socket = std::os::unix::net::UnixDatagram::unbound()?;
+    if std::path::Path::new(JOURNAL_SOCKET).exists()
+        && socket
+            .send_to(&journal_datagram(syslog, entry, &json, pid), JOURNAL_SOCKET)
+            .is_ok()
+    {
+        return Ok(());
+    }
+    socket
+        .send_to(&syslog_datagram(syslog, entry, &json, pid), SYSLOG_SOCKET)
+        .map(drop)
+        .map_err(|e| io::Error::new(e.kind(), format!("{SYSLOG_SOCKET}: {e}")))
 }
 
 /// Appends `entry` as one line to `path` (`stderr` for standard error).
@@ -265,6 +426,80 @@ mod tests {
         f.room = 100;
         append_record(&mut f, b"{\"after\":5}\n").expect("fits");
         assert_eq!(f.bytes, b"{\"first\":1}\n{\"fits\":2}\n{\"after\":5}\n");
+    }
+
+    fn sample() -> Entry<'static> {
+        Entry {
+            time: "2026-12-01T00:00:00.000Z".to_owned(),
+            app_id: "shop",
+            function: "fsockopen",
+            library: None,
+            target: "10.0.0.1:25",
+            addresses: vec!["10.0.0.1".to_owned()],
+            port: Some(25),
+            transport: Some("tcp"),
+            reason: "port-25",
+            message: "port 25 is blocked".to_owned(),
+            action: "deny",
+            file: "/srv/a\nb.php",
+            line: 7,
+        }
+    }
+
+    #[test]
+    fn facilities_by_name() {
+        assert_eq!(facility("local3"), Some(libc::LOG_LOCAL3));
+        assert_eq!(facility(" AUTHPRIV "), Some(libc::LOG_AUTHPRIV));
+        assert_eq!(facility("user"), Some(8));
+        assert_eq!(facility("local8"), None);
+        assert_eq!(facility(""), None);
+    }
+
+    #[test]
+    fn syslog_datagrams_carry_priority_ident_and_pid() {
+        let s = Syslog {
+            facility: libc::LOG_LOCAL0,
+            ident: "shop-php".to_owned(),
+        };
+        let mut e = sample();
+        // local0 (16) * 8 + warning (4)
+        assert_eq!(
+            syslog_datagram(&s, &e, b"{}", 42),
+            b"<132>shop-php[42]: {}".to_vec()
+        );
+        e.action = "report";
+        assert_eq!(
+            syslog_datagram(&s, &e, b"{}", 42),
+            b"<133>shop-php[42]: {}".to_vec()
+        );
+    }
+
+    #[test]
+    fn journal_datagrams_have_one_field_per_record_field() {
+        let e = sample();
+        let d = journal_datagram(&Syslog::default(), &e, b"{\"j\":1}", 9);
+        let text = String::from_utf8_lossy(&d);
+        for line in [
+            "MESSAGE={\"j\":1}\n",
+            "PRIORITY=4\n",
+            "SYSLOG_FACILITY=1\n",
+            "SYSLOG_IDENTIFIER=sockguard\n",
+            "SYSLOG_PID=9\n",
+            "SOCKGUARD_APP_ID=shop\n",
+            "SOCKGUARD_REASON=port-25\n",
+            "SOCKGUARD_PORT=25\n",
+            "SOCKGUARD_ADDRESSES=10.0.0.1\n",
+            "SOCKGUARD_ACTION=deny\n",
+        ] {
+            assert!(text.contains(line), "{line} in {text}");
+        }
+        // No library: no field.
+        assert!(!text.contains("SOCKGUARD_LIBRARY"));
+        // A value with a newline takes the binary form: name, length, value.
+        let mut want = b"SOCKGUARD_FILE\n".to_vec();
+        want.extend_from_slice(&12u64.to_le_bytes());
+        want.extend_from_slice(b"/srv/a\nb.php\n");
+        assert!(d.windows(want.len()).any(|w| w == want.as_slice()));
     }
 
     #[test]

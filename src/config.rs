@@ -142,11 +142,23 @@ pub const PASSTHROUGH_OPTIONS: IniSetting = IniSetting {
     default: "",
     doc: "comma-separated socket options passed to the OS instead of mocked or refused",
 };
-/// `sockguard.audit_log`: path or `stderr`.
+/// `sockguard.audit_log`: path, `stderr` or `syslog`.
 pub const AUDIT_LOG: IniSetting = IniSetting {
     name: "sockguard.audit_log",
     default: "",
-    doc: "path or stderr: one JSON line per denial",
+    doc: "path, stderr or syslog: one JSON record per denial",
+};
+/// `sockguard.syslog_facility`: the facility of `audit_log = syslog`.
+pub const SYSLOG_FACILITY: IniSetting = IniSetting {
+    name: "sockguard.syslog_facility",
+    default: "user",
+    doc: "syslog facility of audit_log = syslog: user, daemon, auth, authpriv, local0..local7, ...",
+};
+/// `sockguard.syslog_ident`: the ident of `audit_log = syslog`.
+pub const SYSLOG_IDENT: IniSetting = IniSetting {
+    name: "sockguard.syslog_ident",
+    default: "sockguard",
+    doc: "syslog ident (journald's SYSLOG_IDENTIFIER) of audit_log = syslog",
 };
 
 /// `sockguard.allow_ffi`: FFI may be used.
@@ -157,7 +169,7 @@ pub const ALLOW_FFI: IniSetting = IniSetting {
 };
 
 /// Every setting, in the order phpinfo shows them.
-pub const ALL: [IniSetting; 11] = [
+pub const ALL: [IniSetting; 13] = [
     MODE,
     PAID_APP,
     APP_ID,
@@ -168,6 +180,8 @@ pub const ALL: [IniSetting; 11] = [
     RESOLVER,
     PASSTHROUGH_OPTIONS,
     AUDIT_LOG,
+    SYSLOG_FACILITY,
+    SYSLOG_IDENT,
     ALLOW_FFI,
 ];
 
@@ -258,14 +272,19 @@ pub struct Config {
     pub app_id: String,
     /// Idle time after which a socket is reclaimed; `None` disables.
     pub idle_timeout: Option<Duration>,
-    /// Where denials are logged as JSON lines, if anywhere.
+    /// Where denials are logged as JSON lines, if anywhere (`syslog`: to
+    /// the host's log, as [`Config::syslog`] says).
     pub audit_log: Option<String>,
+    /// Facility and ident of `audit_log = syslog`.
+    pub syslog: crate::audit::Syslog,
     /// The policy, or the configuration error that makes every check deny.
     pub policy: Result<Policy, Reason>,
     /// Problems found in the settings, to be shown as warnings.
     pub problems: Vec<String>,
     /// The resolver `sockguard.resolver` names, with its cache.
     pub resolver: Arc<CachingResolver<AnyLookup>>,
+    /// `app_id` interned in the metrics table, once.
+    metrics_app: std::sync::OnceLock<crate::metrics::Label>,
 }
 
 /// The process-wide resolver for a server list (empty: the system
@@ -380,7 +399,24 @@ impl Config {
         let audit_log = Some(values.get(AUDIT_LOG).trim())
             .filter(|p| !p.is_empty())
             .map(str::to_owned);
-        if let Some(path) = audit_log.as_deref().filter(|p| *p != "stderr") {
+        let syslog = crate::audit::Syslog {
+            facility: crate::audit::facility(values.get(SYSLOG_FACILITY)).unwrap_or_else(|| {
+                problems.push(format!(
+                    "{}: \"{}\" is not a syslog facility; using user",
+                    SYSLOG_FACILITY.name,
+                    values.get(SYSLOG_FACILITY)
+                ));
+                libc::LOG_USER
+            }),
+            ident: match values.get(SYSLOG_IDENT).trim() {
+                "" => SYSLOG_IDENT.default.to_owned(),
+                ident => ident.to_owned(),
+            },
+        };
+        if let Some(path) = audit_log
+            .as_deref()
+            .filter(|p| *p != "stderr" && *p != "syslog")
+        {
             if let Err(e) = system.can_append(path) {
                 problems.push(format!(
                     "{}: cannot write {path}: {e}; denials are enforced but not logged",
@@ -401,8 +437,10 @@ impl Config {
             app_id,
             idle_timeout,
             audit_log,
+            syslog,
             policy,
             problems,
+            metrics_app: std::sync::OnceLock::new(),
         }
     }
 
@@ -414,10 +452,21 @@ impl Config {
             app_id: "default".to_owned(),
             idle_timeout: Some(Duration::from_secs(120)),
             audit_log: None,
+            syslog: crate::audit::Syslog::default(),
             problems: vec![format!("{reason}; every connection is denied")],
             policy: Err(reason),
             resolver: resolver_for(Vec::new()),
+            metrics_app: std::sync::OnceLock::new(),
         }
+    }
+
+    /// The metrics label of `app_id`, interned the first time it is asked
+    /// for (after MINIT has made the shared table).
+    #[inline]
+    pub fn metrics_app(&self) -> crate::metrics::Label {
+        *self
+            .metrics_app
+            .get_or_init(|| crate::metrics::app(&self.app_id))
     }
 
     fn build_policy(
@@ -466,6 +515,18 @@ impl Config {
     #[inline]
     pub fn paid_app(&self) -> bool {
         self.policy.as_ref().is_ok_and(Policy::paid_app)
+    }
+
+    /// [`Policy::denies_name`] (a configuration error denies everything
+    /// in [`Config::decide`] anyway).
+    pub fn denies_name(&self, name: &str, port: u16) -> Option<Reason> {
+        self.policy.as_ref().ok()?.denies_name(name, port)
+    }
+
+    /// [`Policy::has_domain_denials`].
+    #[inline]
+    pub fn has_domain_denials(&self) -> bool {
+        self.policy.as_ref().is_ok_and(Policy::has_domain_denials)
     }
 
     /// [`Policy::allows_at_once`] under this configuration (never while
@@ -665,6 +726,29 @@ mod tests {
         assert!(with_system(RANGES_FILE, "/one.json", &system)
             .policy
             .is_ok());
+    }
+
+    #[test]
+    fn syslog_facility_and_ident_are_read() {
+        let c = with(SYSLOG_FACILITY, "local5");
+        assert_eq!(c.syslog.facility, libc::LOG_LOCAL5);
+        assert!(c.problems.is_empty());
+        let c = with(SYSLOG_FACILITY, "bogus");
+        assert_eq!(c.syslog.facility, libc::LOG_USER);
+        assert_eq!(
+            c.problems,
+            vec!["sockguard.syslog_facility: \"bogus\" is not a syslog facility; using user"]
+        );
+        assert_eq!(with(SYSLOG_IDENT, " shop ").syslog.ident, "shop");
+        assert_eq!(with(SYSLOG_IDENT, "").syslog.ident, "sockguard");
+        // syslog is not a file to check.
+        let unwritable = FakeSystem {
+            files: Vec::new(),
+            writable: false,
+        };
+        assert!(with_system(AUDIT_LOG, "syslog", &unwritable)
+            .problems
+            .is_empty());
     }
 
     #[test]

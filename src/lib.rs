@@ -11,6 +11,7 @@
 
 pub mod audit;
 pub mod config;
+pub mod metrics;
 pub mod policy;
 pub mod registry;
 pub mod resolve;

@@ -32,9 +32,16 @@
  * - sockguard.allow_ffi = 0             1: PHP's FFI may be used. FFI calls C functions and
  *                                       writes memory directly, past every check, so it is
  *                                       denied by default (FFI\Exception with the reason).
- * - sockguard.audit_log = ""            path or "stderr": one JSON line per denial, each line
- *                                       whole or absent. A path that cannot be written is
- *                                       reported at startup.
+ * - sockguard.audit_log = ""            path, "stderr" or "syslog": one JSON record per denial,
+ *                                       each line whole or absent. A path that cannot be
+ *                                       written is reported at startup. "syslog" sends each
+ *                                       record as one datagram to journald's native socket
+ *                                       (fields SOCKGUARD_APP_ID, SOCKGUARD_REASON, ...; the
+ *                                       JSON is MESSAGE) or, without journald, to /dev/log
+ *                                       as syslog(3) does.
+ * - sockguard.syslog_facility = "user"  facility of audit_log = syslog (user, daemon, auth,
+ *                                       authpriv, local0..local7, ...).
+ * - sockguard.syslog_ident = "sockguard" ident (SYSLOG_IDENTIFIER) of audit_log = syslog.
  *
  * Mocked socket options (socket_get_option returns these; socket_set_option
  * returns true and changes nothing): SOL_SOCKET SO_KEEPALIVE 0, SO_DEBUG 128,
@@ -74,3 +81,23 @@ function sockguard_check(string $target, int $port = 0, string $transport = "tcp
  *               denied_by_reason: array<string, int>}
  */
 function sockguard_stats(): array {}
+
+/**
+ * Pool-wide decision counters in the Prometheus text exposition format
+ * (version 0.0.4; the names are OpenMetrics-compatible), for a scrape page:
+ *
+ *     <?php header('Content-Type: text/plain; version=0.0.4');
+ *     echo sockguard_metrics();
+ *
+ * The counters live in memory shared by every process forked after the
+ * extension started (php-fpm's workers, Apache's children), so any worker
+ * answers for the whole pool and a worker's exit loses nothing it counted.
+ * Families: sockguard_decisions_total{app_id, function, transport, action,
+ * reason} (action: allowed, denied, would-deny; reason: a reason code, ""
+ * when allowed), sockguard_sockets_reclaimed_total{app_id},
+ * sockguard_metrics_overflow_total{table}, sockguard_metrics_series,
+ * sockguard_metrics_series_limit, sockguard_metrics_shared,
+ * sockguard_build_info{version}. Label sets beyond the table's bounds are
+ * counted with app_id and function "_overflow".
+ */
+function sockguard_metrics(): string {}

@@ -62,7 +62,13 @@ struct CurlSockaddr {
 type EasySetopt = unsafe extern "C" fn(*mut c_void, c_int, ...) -> c_int;
 type OpenSocket = unsafe extern "C" fn(*mut c_void, c_int, *mut CurlSockaddr) -> c_int;
 
+type EasyGetinfo = unsafe extern "C" fn(*mut c_void, c_int, ...) -> c_int;
+
+/// CURLINFO_EFFECTIVE_URL (CURLINFO_STRING + 1).
+const CURLINFO_EFFECTIVE_URL: c_int = 0x10_0001;
+
 static EASY_SETOPT: AtomicUsize = AtomicUsize::new(0);
+static EASY_GETINFO: AtomicUsize = AtomicUsize::new(0);
 static CURL_CE: AtomicPtr<zend_class_entry> = AtomicPtr::new(ptr::null_mut());
 
 thread_local! {
@@ -77,6 +83,51 @@ pub fn init() {
     // SAFETY: dlsym with RTLD_DEFAULT and a NUL-terminated name.
     let sym = unsafe { libc::dlsym(libc::RTLD_DEFAULT, c"curl_easy_setopt".as_ptr()) };
     EASY_SETOPT.store(sym as usize, Ordering::Relaxed);
+    // SAFETY: as above.
+    let sym = unsafe { libc::dlsym(libc::RTLD_DEFAULT, c"curl_easy_getinfo".as_ptr()) };
+    EASY_GETINFO.store(sym as usize, Ordering::Relaxed);
+}
+
+/// The URL of the transfer `cp` is running: while libcurl opens a
+/// connection's socket, the URL it connects for (a redirect's too).
+fn transfer_url(cp: *mut c_void) -> Option<String> {
+    let getinfo = EASY_GETINFO.load(Ordering::Relaxed);
+    if getinfo == 0 || cp.is_null() {
+        return None;
+    }
+    let mut url: *const std::ffi::c_char = ptr::null();
+    // SAFETY: `getinfo` is libcurl's curl_easy_getinfo, `cp` the easy
+    // handle libcurl passed to the open-socket callback, and
+    // CURLINFO_EFFECTIVE_URL takes a `char **`; libcurl keeps the string.
+    let rc = unsafe {
+        let getinfo = std::mem::transmute::<usize, EasyGetinfo>(getinfo);
+        getinfo(cp, CURLINFO_EFFECTIVE_URL, &raw mut url)
+    };
+    if rc != CURLE_OK || url.is_null() {
+        return None;
+    }
+    // SAFETY: a NUL-terminated string owned by the handle, alive for now.
+    Some(
+        unsafe { std::ffi::CStr::from_ptr(url) }
+            .to_string_lossy()
+            .into_owned(),
+    )
+}
+
+/// A domain deny rule the transfer's host is under, for a connection to
+/// `sa`: libcurl resolves names itself, so the name is the URL's. A
+/// handle whose URL cannot be read is refused while such rules exist.
+fn denied_by_name(config: &crate::config::Config, cp: *mut c_void, port: u16) -> Option<Reason> {
+    if !config.has_domain_denials() {
+        return None;
+    }
+    let Some(url) = transfer_url(cp) else {
+        return Some(Reason::Internal {
+            what: "the curl transfer's URL cannot be read for the domain deny rules".to_owned(),
+        });
+    };
+    let (name, port) = crate::policy::target::url_name_port(&url, port)?;
+    config.denies_name(&name, port)
 }
 
 /// Forgets per-request state.
@@ -143,7 +194,7 @@ fn guard(zv: &Zval) -> Result<(), Reason> {
 
 /// Decides one socket libcurl wants to open; `Err` with the reason to
 /// refuse it.
-fn decide(purpose: c_int, address: *const CurlSockaddr) -> Result<(), Reason> {
+fn decide(cp: *mut c_void, purpose: c_int, address: *const CurlSockaddr) -> Result<(), Reason> {
     let config = runtime::current();
     if config.mode == crate::config::Mode::Off {
         return Ok(());
@@ -177,6 +228,16 @@ fn decide(purpose: c_int, address: *const CurlSockaddr) -> Result<(), Reason> {
     };
     let outcome = match (&endpoint, purpose) {
         (Ok(Endpoint::Ip(sa)), CURLSOCKTYPE_IPCXN) => {
+            if let Some(reason) = denied_by_name(config, cp, sa.port()) {
+                return match verdict::refuse(config, reason, asked) {
+                    Outcome::Report(reason) => {
+                        engine::log_detached(report_line(&target(), &reason));
+                        Ok(())
+                    }
+                    Outcome::Deny(reason) => Err(reason),
+                    Outcome::Allow(_) | Outcome::Mock(_) => Ok(()),
+                };
+            }
             let host = Host::Ip(sa.ip());
             let op = Operation::Connect {
                 host: &host,
@@ -240,12 +301,15 @@ unsafe fn opens_at_once(purpose: c_int, address: *const CurlSockaddr) -> Option<
             protocol,
         },
     };
+    // (Domain deny rules are matched on the transfer's URL, in `decide`.)
     if config.mode == crate::config::Mode::Off
+        || config.has_domain_denials()
         || config.allows_at_once(&op, Caller::Client).is_none()
     {
         return None;
     }
     stats::record_allowed();
+    super::counting::allowed(config, crate::metrics::TransportLabel::of(&op));
     // SAFETY: plain socket(2) with the parameters libcurl asked for.
     let fd = unsafe { libc::socket(family, socktype, protocol) };
     if fd >= 0 {
@@ -277,7 +341,7 @@ unsafe extern "C" fn open_socket(
             if let Some(fd) = unsafe { opens_at_once(purpose, address) } {
                 return Ok(fd);
             }
-            Ok(match decide(purpose, address) {
+            Ok(match decide(clientp, purpose, address) {
                 Ok(()) => {
                     // SAFETY: plain socket(2) with the parameters libcurl asked for.
                     let fd = unsafe {

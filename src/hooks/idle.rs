@@ -81,6 +81,7 @@ fn idle_use(fd: i32, found: Use) -> Result<(), Reason> {
         Use::Reclaim { idle_secs } => {
             drop_connection(fd);
             crate::stats::record_reclaim();
+            super::counting::reclaimed(runtime::current());
             Err(Reason::Reclaimed { idle_secs })
         }
         Use::Reclaimed { idle_secs } => Err(Reason::Reclaimed { idle_secs }),

@@ -24,6 +24,7 @@ pub(crate) mod allocations;
 mod approvals;
 mod args;
 mod clock;
+mod counting;
 mod curl;
 mod engine;
 mod entry;

@@ -217,6 +217,8 @@ extern "C" fn minit(_type: c_int, module_number: c_int) -> c_int {
             Ok(FAILURE)
         },
         || {
+            // First: configurations built below intern their app id in it.
+            super::counting::share_at_startup();
             IniEntryDef::register(ini_table(), module_number);
             find_sockets_ext();
             types::install();

@@ -9,7 +9,7 @@ use ext_php_rs::{types::Zval, zend::ExecuteData};
 
 use super::{
     args::set_string_arg,
-    engine,
+    counting, engine,
     entry::{entry, Bailout},
     originals::{call_original, Hook},
     socket_object::{socket_error, Socket},
@@ -17,6 +17,7 @@ use super::{
 use crate::{
     audit,
     config::{Config, Outcome},
+    metrics::{Label, TransportLabel},
     policy::{Caller, Decision, Operation, Reason},
     stats,
 };
@@ -107,9 +108,17 @@ pub fn decide<'a>(
 ) -> Outcome {
     if let Some(addrs) = config.allows_at_once(op, caller) {
         stats::record_allowed();
+        counting::allowed(config, TransportLabel::of(op));
         return Outcome::Allow(addrs);
     }
-    judge(config, config.decide(op, caller), asked, Origin::php)
+    judge(
+        config,
+        config.decide(op, caller),
+        Some(TransportLabel::of(op)),
+        Floor::No,
+        asked,
+        Origin::php,
+    )
 }
 
 /// [`decide`] for a library's own call, seen by the C-library floor. Only
@@ -125,7 +134,14 @@ pub fn decide_from<'a>(
 ) -> Outcome {
     match config.decide(op, caller) {
         Decision::Allow(addrs) => Outcome::Allow(addrs),
-        decision => judge(config, decision, asked, origin),
+        decision => judge(
+            config,
+            decision,
+            Some(TransportLabel::of(op)),
+            Floor::Yes,
+            asked,
+            origin,
+        ),
     }
 }
 
@@ -133,7 +149,14 @@ pub fn decide_from<'a>(
 /// (it does not parse as PHP would connect to it): denied with `reason`,
 /// under the mode and the audit log like any denial.
 pub fn refuse<'a>(config: &Config, reason: Reason, asked: impl FnOnce() -> Asked<'a>) -> Outcome {
-    judge(config, Decision::Deny(reason), asked, Origin::php)
+    judge(
+        config,
+        Decision::Deny(reason),
+        None,
+        Floor::No,
+        asked,
+        Origin::php,
+    )
 }
 
 /// [`refuse`] for a call made elsewhere than a PHP function hook.
@@ -143,27 +166,66 @@ pub fn refuse_from<'a>(
     asked: impl FnOnce() -> Asked<'a>,
     origin: impl FnOnce() -> Origin,
 ) -> Outcome {
-    judge(config, Decision::Deny(reason), asked, origin)
+    judge(
+        config,
+        Decision::Deny(reason),
+        None,
+        Floor::Yes,
+        asked,
+        origin,
+    )
 }
 
-/// Applies the mode and writes the audit record of a denial. Engine calls
-/// that may bail out are not made here (a library's connect may be below):
-/// a failure to write the record is logged later, at a safe point.
+/// Whether a decision is the C-library floor's (a library's own call).
+#[derive(Clone, Copy)]
+enum Floor {
+    No,
+    Yes,
+}
+
+/// Applies the mode, counts the decision (by the operation's `transport`;
+/// `None`: the transport the app named) and writes the audit record of a
+/// denial. Engine calls that may bail out are not made here (a library's
+/// connect may be below): a failure to write the record is logged later,
+/// at a safe point.
 fn judge<'a>(
     config: &Config,
     decision: Decision,
+    transport: Option<TransportLabel>,
+    floor: Floor,
     asked: impl FnOnce() -> Asked<'a>,
     origin: impl FnOnce() -> Origin,
 ) -> Outcome {
     let outcome = config.enforce(decision);
     let (reason, action) = match &outcome {
-        Outcome::Allow(_) | Outcome::Mock(_) => return outcome,
+        Outcome::Allow(_) | Outcome::Mock(_) => {
+            // The floor's threads may serve no request: the library names
+            // the call, not the engine's state.
+            let function = match floor {
+                Floor::No => counting::function_label(),
+                Floor::Yes => origin()
+                    .library
+                    .as_deref()
+                    .map_or(Label::OVERFLOW, counting::library_label),
+            };
+            let transport = transport.unwrap_or(TransportLabel::NONE);
+            counting::outcome(config, &outcome, function, transport);
+            return outcome;
+        }
         Outcome::Deny(r) => (r, "deny"),
         Outcome::Report(r) => (r, "report"),
     };
+    // A refused call: what it asked and where are read now (allocating is
+    // fine off the allowed paths).
+    let asked = asked();
+    let origin = origin();
+    let function = match &origin.library {
+        Some(library) => counting::library_label(library),
+        None => counting::function_label(),
+    };
+    let transport = transport.unwrap_or_else(|| TransportLabel::of_name(asked.transport));
+    counting::outcome(config, &outcome, function, transport);
     if let Some(path) = &config.audit_log {
-        let asked = asked();
-        let origin = origin();
         let record = audit::Entry {
             time: audit::now(),
             app_id: &config.app_id,
@@ -179,7 +241,12 @@ fn judge<'a>(
             file: &origin.file,
             line: origin.line,
         };
-        if let Err(e) = audit::write(path, &record) {
+        let written = if path == "syslog" {
+            audit::send_syslog(&config.syslog, &record)
+        } else {
+            audit::write(path, &record)
+        };
+        if let Err(e) = written {
             engine::log_later(format!("sockguard: cannot write the audit log {path}: {e}"));
         }
     }

@@ -247,27 +247,54 @@ pub enum Reason {
 }
 
 impl Reason {
+    /// Every code [`Reason::code`] gives, in the order of
+    /// [`Reason::code_index`]: the metrics label them with a small index.
+    pub const CODES: [&'static str; 16] = [
+        "blocked-range",
+        "google-range",
+        "port-25",
+        "transport",
+        "listen",
+        "bind",
+        "option",
+        "reclaimed",
+        "not-paid",
+        "foreign-socket",
+        "dns",
+        "rule",
+        "target",
+        "config",
+        "ffi",
+        "internal",
+    ];
+
     /// The stable kebab-case code, as returned by `sockguard_check()` and
     /// written to the audit log.
     #[must_use]
     pub fn code(&self) -> &'static str {
+        Reason::CODES[self.code_index()]
+    }
+
+    /// The position of this reason's code in [`Reason::CODES`].
+    #[must_use]
+    pub fn code_index(&self) -> usize {
         match self {
-            Reason::BlockedRange { .. } => "blocked-range",
-            Reason::GoogleRange { .. } => "google-range",
-            Reason::Port25 => "port-25",
-            Reason::Transport { .. } => "transport",
-            Reason::Listen => "listen",
-            Reason::Bind { .. } => "bind",
-            Reason::Option { .. } => "option",
-            Reason::Reclaimed { .. } => "reclaimed",
-            Reason::NotPaid => "not-paid",
-            Reason::ForeignSocket => "foreign-socket",
-            Reason::Dns { .. } => "dns",
-            Reason::Rule { .. } => "rule",
-            Reason::Target { .. } => "target",
-            Reason::Config { .. } => "config",
-            Reason::Ffi => "ffi",
-            Reason::Internal { .. } => "internal",
+            Reason::BlockedRange { .. } => 0,
+            Reason::GoogleRange { .. } => 1,
+            Reason::Port25 => 2,
+            Reason::Transport { .. } => 3,
+            Reason::Listen => 4,
+            Reason::Bind { .. } => 5,
+            Reason::Option { .. } => 6,
+            Reason::Reclaimed { .. } => 7,
+            Reason::NotPaid => 8,
+            Reason::ForeignSocket => 9,
+            Reason::Dns { .. } => 10,
+            Reason::Rule { .. } => 11,
+            Reason::Target { .. } => 12,
+            Reason::Config { .. } => 13,
+            Reason::Ffi => 14,
+            Reason::Internal { .. } => 15,
         }
     }
 
@@ -538,6 +565,17 @@ fn only_ipv4(decision: Decision, name: &str) -> Decision {
     }
 }
 
+/// Whether the name the app asked for matched a domain allow rule
+/// (`*.example.com:443`), for the checks of its addresses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Named {
+    /// No name, or no domain allow rule matched it.
+    No,
+    /// A domain allow rule matched: port 25 and Google's ranges are open
+    /// to its addresses; special-purpose blocks are not.
+    ByDomainRule,
+}
+
 /// A [`Reason::Config`] for `setting`.
 fn config_error(setting: &'static str, error: &dyn fmt::Display) -> Reason {
     Reason::Config {
@@ -694,6 +732,24 @@ impl Policy {
         }
     }
 
+    /// The domain deny rule (`*.example.com:443`) that `name` (lowercased,
+    /// no trailing dot) on `port` is under, as a [`Reason::Rule`]: for a
+    /// hook that knows the name the app asked for but not the addresses it
+    /// resolved to (curl resolves names itself).
+    #[must_use]
+    pub fn denies_name(&self, name: &str, port: u16) -> Option<Reason> {
+        self.deny.match_domain(name, port).map(|rule| Reason::Rule {
+            rule: rule.text.clone(),
+        })
+    }
+
+    /// Whether there is a domain deny rule: a hook that decides by address
+    /// must then ask [`Policy::denies_name`] first.
+    #[must_use]
+    pub fn has_domain_denials(&self) -> bool {
+        self.deny.has_domain_rules()
+    }
+
     /// Whether the Sockets API is available (`sockguard.paid_app`): when it
     /// is, who asks for a connect changes nothing.
     #[must_use]
@@ -722,7 +778,7 @@ impl Policy {
                 kind,
             } => {
                 let clear = port != 25
-                    && self.deny.is_empty()
+                    && !self.deny.has_address_rules()
                     && self.clear_v4.is_clear(v4)
                     && matches!(kind.transport(), Some(Transport::Tcp | Transport::Udp));
                 clear.then(|| Addrs::from(addr))
@@ -740,7 +796,9 @@ impl Policy {
     ///   `udg:/path`) allow rule names exactly that path and no deny rule
     ///   does; else [`Reason::Rule`] or [`Reason::Transport`].
     /// - TCP/UDP to an address: [`Policy::check_addr`].
-    /// - TCP/UDP to a name: resolved once through `resolver` (a failure or an
+    /// - TCP/UDP to a name: a domain deny rule (`*.example.com:443`) the name
+    ///   is under is [`Reason::Rule`], before any lookup; then the name is
+    ///   resolved once through `resolver` (a failure or an
     ///   empty answer is [`Reason::Dns`]); every address is checked and the
     ///   first denial denies; otherwise the addresses are returned, in the
     ///   resolver's order, to be connected to (pinned).
@@ -762,11 +820,23 @@ impl Policy {
             Transport::Tcp | Transport::Udp => {}
         }
         match host {
-            Host::Ip(addr) => match self.check_addr_for(*addr, port, transport, caller, resolver) {
-                Ok(()) => Decision::Allow(Addrs::from(*addr)),
-                Err(r) => Decision::Deny(r),
-            },
+            Host::Ip(addr) => {
+                match self.check_addr_for(*addr, port, transport, caller, Named::No, resolver) {
+                    Ok(()) => Decision::Allow(Addrs::from(*addr)),
+                    Err(r) => Decision::Deny(r),
+                }
+            }
             Host::Name(name) => {
+                // Domain rules, on the name asked for: a deny denies before
+                // any lookup; an allow widens the checks of its addresses.
+                if let Some(reason) = self.denies_name(name, port) {
+                    return Decision::Deny(reason);
+                }
+                let named = if self.allow.match_domain(name, port).is_some() {
+                    Named::ByDomainRule
+                } else {
+                    Named::No
+                };
                 let addrs = match resolver.lookup(name) {
                     Ok(addrs) if !addrs.is_empty() => addrs,
                     Ok(_) => {
@@ -783,7 +853,9 @@ impl Policy {
                     }
                 };
                 for &addr in &addrs {
-                    if let Err(r) = self.check_addr_for(addr, port, transport, caller, resolver) {
+                    if let Err(r) =
+                        self.check_addr_for(addr, port, transport, caller, named, resolver)
+                    {
                         return Decision::Deny(r);
                     }
                 }
@@ -828,7 +900,8 @@ impl Policy {
     ///    denies with [`Reason::Dns`]: it might have matched.
     /// 2. Operator allow rules, on the address and the IPv4 address it
     ///    embeds (for Teredo, the client) → allowed.
-    /// 3. Port 25 → [`Reason::Port25`].
+    /// 3. Port 25 → [`Reason::Port25`], unless the app asked for a name
+    ///    that a domain allow rule (`*.example.com:25`) matched.
     /// 4. The built-in allowlist (an IPv4-mapped address counts as its IPv4
     ///    address) → allowed. For a library (the floor), also the system
     ///    resolver's nameservers on port 53 → allowed.
@@ -839,7 +912,10 @@ impl Policy {
     ///    embedded IPv4 address in a blocked range is reported instead.
     ///    Anything else outside `2000::/3` has a row and is denied.
     /// 6. Google's ranges (for containers, on the embedded address) →
-    ///    [`Reason::GoogleRange`].
+    ///    [`Reason::GoogleRange`], unless the app asked for a name that a
+    ///    domain allow rule matched. Step 5 has no such exception: a
+    ///    wildcard never opens a private, loopback, link-local or other
+    ///    special-purpose address; only an address or host rule does.
     /// 7. Allowed.
     ///
     /// # Errors
@@ -852,16 +928,18 @@ impl Policy {
         transport: Transport,
         resolver: &dyn Resolver,
     ) -> Result<(), Reason> {
-        self.check_addr_for(addr, port, transport, Caller::Client, resolver)
+        self.check_addr_for(addr, port, transport, Caller::Client, Named::No, resolver)
     }
 
-    /// [`Policy::check_addr`] for `caller`.
+    /// [`Policy::check_addr`] for `caller`, for an address of a name that
+    /// a domain allow rule may have matched (`named`).
     fn check_addr_for(
         &self,
         addr: IpAddr,
         port: u16,
         transport: Transport,
         caller: Caller,
+        named: Named,
         resolver: &dyn Resolver,
     ) -> Result<(), Reason> {
         match transport {
@@ -876,7 +954,7 @@ impl Policy {
         // and an address whose /16 no blocked prefix touches. Every later
         // step could then only allow it.
         if let IpAddr::V4(a) = addr {
-            if self.deny.is_empty() && port != 25 && self.clear_v4.is_clear(a) {
+            if !self.deny.has_address_rules() && port != 25 && self.clear_v4.is_clear(a) {
                 return Ok(());
             }
         }
@@ -886,7 +964,7 @@ impl Policy {
         };
 
         // 1. Operator deny rules.
-        if !self.deny.is_empty() {
+        if self.deny.has_address_rules() {
             let cands = Candidates::new(addr, embedded, true);
             for &c in cands.as_slice() {
                 if let Some(rule) = self.deny.match_net(c, port) {
@@ -907,7 +985,7 @@ impl Policy {
         }
 
         // 2. Operator allow rules.
-        if !self.allow.is_empty() {
+        if self.allow.has_address_rules() {
             let cands = Candidates::new(addr, embedded, false);
             if cands
                 .as_slice()
@@ -922,8 +1000,8 @@ impl Policy {
             }
         }
 
-        // 3. Port 25.
-        if port == 25 {
+        // 3. Port 25 (a domain allow rule naming the port opens it).
+        if port == 25 && named == Named::No {
             return Err(Reason::Port25);
         }
 
@@ -938,8 +1016,13 @@ impl Policy {
             return Ok(());
         }
 
-        // 5 and 6. Special-purpose blocks, then Google's ranges.
-        self.check_ranges(addr, embedded)
+        // 5 and 6. Special-purpose blocks, then Google's ranges: a domain
+        // allow rule opens Google's ranges (public services) to its names,
+        // never a special-purpose block.
+        match self.check_ranges(addr, embedded) {
+            Err(Reason::GoogleRange { .. }) if named == Named::ByDomainRule => Ok(()),
+            checked => checked,
+        }
     }
 
     /// Steps 5 and 6 of [`Policy::check_addr`].
@@ -2352,6 +2435,146 @@ mod tests {
         assert_eq!(p.check_addr(a("1.2.3.4"), 443, Transport::Tcp, &r), Ok(()));
     }
 
+    // ---- domain rules ----
+
+    #[test]
+    fn domain_rules_on_the_name_asked_for() {
+        let r = FixedResolver::new()
+            .with("api.example.com", &[a("93.184.216.34")])
+            .with("gmail.example.com", &[a("142.250.1.108")])
+            .with("mail.example.com", &[a("93.184.216.35")])
+            .with("internal.example.com", &[a("10.0.0.5")])
+            .with("meta.example.com", &[a("169.254.169.254")])
+            .with("loop.example.com", &[a("127.0.0.1"), a("93.184.216.34")])
+            .with("example.com", &[a("142.250.1.108")])
+            .with("other.test", &[a("142.250.1.108")]);
+        let name = |s: &str| Host::Name(s.into());
+        let p = with_rules("*.example.com:*", "");
+        let g = |addr: &str| google(addr, None, "142.250.0.0/15");
+        // (host, port, decision)
+        let table: Vec<(Host, u16, Decision)> = vec![
+            // Public addresses, pinned as always.
+            (
+                name("api.example.com"),
+                443,
+                Decision::Allow(Addrs::from(a("93.184.216.34"))),
+            ),
+            // A name under the domain reaches Google's ranges and port 25.
+            (
+                name("gmail.example.com"),
+                443,
+                Decision::Allow(Addrs::from(a("142.250.1.108"))),
+            ),
+            (
+                name("mail.example.com"),
+                25,
+                Decision::Allow(Addrs::from(a("93.184.216.35"))),
+            ),
+            // Never a special-purpose block, for any of the name's addresses.
+            (
+                name("internal.example.com"),
+                443,
+                Decision::Deny(blocked("10.0.0.5", None, "private-use", "10.0.0.0/8")),
+            ),
+            (
+                name("meta.example.com"),
+                80,
+                Decision::Deny(blocked(
+                    "169.254.169.254",
+                    None,
+                    "link-local",
+                    "169.254.0.0/16",
+                )),
+            ),
+            (
+                name("loop.example.com"),
+                80,
+                Decision::Deny(blocked("127.0.0.1", None, "loopback", "127.0.0.0/8")),
+            ),
+            // The apex and other names: the built-in rules.
+            (name("example.com"), 443, Decision::Deny(g("142.250.1.108"))),
+            (name("other.test"), 443, Decision::Deny(g("142.250.1.108"))),
+            // An address literal matches no domain rule.
+            (
+                Host::Ip(a("142.250.1.108")),
+                443,
+                Decision::Deny(g("142.250.1.108")),
+            ),
+            (
+                Host::Ip(a("93.184.216.35")),
+                25,
+                Decision::Deny(Reason::Port25),
+            ),
+        ];
+        for (host, port, want) in table {
+            assert_eq!(
+                p.connect(&host, port, Transport::Tcp, &r),
+                want,
+                "{host}:{port}"
+            );
+        }
+        // Only on the rule's ports.
+        let p443 = with_rules("*.example.com:443", "");
+        assert_eq!(
+            p443.connect(&name("mail.example.com"), 25, Transport::Tcp, &r),
+            Decision::Deny(Reason::Port25)
+        );
+        // An address rule still opens a private address to the name.
+        let both = with_rules("*.example.com:443,10.0.0.5:443", "");
+        assert_eq!(
+            both.connect(&name("internal.example.com"), 443, Transport::Tcp, &r),
+            Decision::Allow(Addrs::from(a("10.0.0.5")))
+        );
+    }
+
+    #[test]
+    fn domain_deny_rules_deny_before_any_lookup_and_win() {
+        let r = FixedResolver::new().with("api.example.com", &[a("93.184.216.34")]);
+        let p = with_rules("*.example.com:443,93.184.216.34:443", "*.example.com:443");
+        let rule = Decision::Deny(Reason::Rule {
+            rule: "*.example.com:443".into(),
+        });
+        assert_eq!(
+            p.connect(
+                &Host::Name("api.example.com".into()),
+                443,
+                Transport::Tcp,
+                &r
+            ),
+            rule
+        );
+        // Not resolved at all: a name that does not exist is denied by the rule.
+        assert_eq!(
+            p.connect(
+                &Host::Name("gone.example.com".into()),
+                443,
+                Transport::Tcp,
+                &r
+            ),
+            rule
+        );
+        assert_eq!(r.calls(), 0);
+        // Other ports, the apex and addresses: as without the rule.
+        assert_eq!(
+            p.connect(
+                &Host::Name("api.example.com".into()),
+                80,
+                Transport::Tcp,
+                &r
+            ),
+            Decision::Allow(Addrs::from(a("93.184.216.34")))
+        );
+        assert_eq!(check(&p, "93.184.216.34", 443), Ok(()));
+        // A deny setting of domain rules only keeps the common connect fast.
+        let only = with_rules("", "*.example.com:443");
+        let op = Operation::Connect {
+            host: &Host::Ip(a("93.184.216.34")),
+            port: 443,
+            kind: Kind::Transport(Transport::Tcp),
+        };
+        assert!(only.allows_at_once(&op, Caller::Client).is_some());
+    }
+
     // ---- hostnames ----
 
     #[test]
@@ -2800,6 +3023,40 @@ mod tests {
             let addr = addr_in(&r.prefix, offset);
             let d = policy().connect(&Host::Ip(addr), port, Transport::Tcp, &FixedResolver::new());
             prop_assert!(!d.is_allowed(), "{} -> {:?}", addr, d);
+        }
+
+        #[test]
+        /// A wildcard allow never opens a special-purpose block: for any
+        /// address a name under it resolves to, the decision is the one
+        /// without the rule, except that port 25 and Google's ranges open.
+        #[test]
+        fn wildcard_allow_never_opens_blocked_ranges(addr in any::<IpAddr>(), port in any::<u16>()) {
+            let r = FixedResolver::new().with("x.example.com", &[addr]);
+            let host = Host::Name("x.example.com".into());
+            let without = policy().connect(&host, port, Transport::Tcp, &r);
+            let with = with_rules("*.example.com:*", "").connect(&host, port, Transport::Tcp, &r);
+            match &without {
+                Decision::Deny(Reason::Port25 | Reason::GoogleRange { .. }) => {
+                    // Opened, unless a special-purpose block also applies.
+                    prop_assert!(
+                        matches!(with, Decision::Allow(_) | Decision::Deny(Reason::BlockedRange { .. })),
+                        "{without:?} -> {with:?}"
+                    );
+                }
+                _ => prop_assert_eq!(&with, &without),
+            }
+            if matches!(with, Decision::Allow(_)) {
+                // And then the address is not in a special-purpose block.
+                let embedded = match addr {
+                    IpAddr::V6(v6) => embedded_v4(v6),
+                    IpAddr::V4(_) => None,
+                };
+                let ranges = policy().check_ranges(addr, embedded);
+                prop_assert!(
+                    matches!(ranges, Ok(()) | Err(Reason::GoogleRange { .. })),
+                    "{addr}: {ranges:?}"
+                );
+            }
         }
 
         #[test]

@@ -9,6 +9,7 @@
 //! | `10.0.0.0/8:*` | the block on every port |
 //! | `[2001:db8::/32]:443`, `[::1]:1000-2000` | IPv6 addresses and blocks, always in brackets |
 //! | `db.internal:3306` | any address `db.internal` resolves to, on port 3306 |
+//! | `*.example.com:443` | any name under `example.com` the app asks for (`api.example.com`, `a.b.example.com`; not `example.com` itself), on port 443 |
 //! | `unix:/run/mysqld/mysqld.sock` | that unix stream socket path, exactly (`unix:///path` also accepted) |
 //! | `udg:/run/x.sock` | that unix datagram socket path, exactly |
 //!
@@ -20,8 +21,11 @@
 //! the distinct blocks that contain them (most specific first; at most 33 or
 //! 129 deep), and each block maps ports to rules through a second sorted
 //! index: a lookup is O(log n) whatever the number of rules. Host rules are
-//! checked by resolving the rule's name (only when the port matches). This
-//! module does not know the order of checks; see `Policy::check_addr`.
+//! checked by resolving the rule's name (only when the port matches).
+//! Domain rules (`*.`) are matched on the name the app asked for, never
+//! resolved: they cannot name an address. This module does not know the
+//! order of checks, nor what a domain allow opens; see `Policy::check_addr`
+//! and `Policy::decide`.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -78,6 +82,9 @@ pub enum RuleTarget {
     Net(IpNet),
     /// A DNS name (lowercased), matched by resolving it.
     Host(String),
+    /// `*.suffix`: every name under `suffix` (lowercased, without the
+    /// `*.`), matched on the name the app asked for; not `suffix` itself.
+    Domain(String),
     /// A unix socket path for one transport (`Unix` or `Udg`).
     Path {
         /// `Transport::Unix` for `unix:`, `Transport::Udg` for `udg:`.
@@ -146,6 +153,14 @@ pub enum RuleError {
         rule: String,
         /// Why the host does not parse.
         error: TargetError,
+    },
+    /// A `*` that is not a whole first label followed by a DNS name.
+    #[error(
+        "rule \"{rule}\": a wildcard is \"*.\" followed by a DNS name, e.g. *.example.com:443"
+    )]
+    Wildcard {
+        /// The rule.
+        rule: String,
     },
     /// `unix:` or `udg:` without a path.
     #[error("rule \"{rule}\": empty socket path")]
@@ -257,6 +272,14 @@ fn parse_rule_host(text: &str, host: &str) -> Result<RuleTarget, RuleError> {
             why: "contains whitespace",
         }));
     }
+    if host.contains('*') {
+        return match host.strip_prefix("*.").map(parse_host) {
+            Some(Ok((Host::Name(suffix), None))) if !suffix.contains('*') => {
+                Ok(RuleTarget::Domain(suffix))
+            }
+            _ => Err(RuleError::Wildcard { rule: quoted() }),
+        };
+    }
     match parse_host(host) {
         Ok((_, Some(_))) => Err(invalid(TargetError::InvalidName {
             why: "a rule cannot have an IPv6 zone",
@@ -358,7 +381,17 @@ pub struct RuleSet {
     v4: FamilyIndex,
     v6: FamilyIndex,
     hosts: Vec<u32>,
+    domains: Vec<u32>,
     paths: Vec<u32>,
+}
+
+/// Whether `name` is under `suffix`: ends with `.suffix`, with at least
+/// one label before it.
+#[must_use]
+pub fn is_under(name: &str, suffix: &str) -> bool {
+    name.len() > suffix.len() + 1
+        && name.ends_with(suffix)
+        && name.as_bytes().get(name.len() - suffix.len() - 1) == Some(&b'.')
 }
 
 impl RuleSet {
@@ -382,6 +415,7 @@ impl RuleSet {
         let mut v6: Vec<(IpNet, Vec<(PortRange, u32)>)> = Vec::new();
         let mut seen: HashMap<IpNet, usize> = HashMap::new();
         let mut hosts = Vec::new();
+        let mut domains = Vec::new();
         let mut paths = Vec::new();
         for (id, rule) in (0u32..).zip(&rules) {
             match &rule.target {
@@ -399,6 +433,7 @@ impl RuleSet {
                     }
                 }
                 RuleTarget::Host(_) => hosts.push(id),
+                RuleTarget::Domain(_) => domains.push(id),
                 RuleTarget::Path { .. } => paths.push(id),
             }
         }
@@ -407,8 +442,35 @@ impl RuleSet {
             v6: FamilyIndex::build(&v6),
             rules,
             hosts,
+            domains,
             paths,
         }
+    }
+
+    /// Whether there are rules an address can match (address and host
+    /// rules): domain and path rules match only names and paths.
+    #[must_use]
+    pub fn has_address_rules(&self) -> bool {
+        self.rules.len() > self.domains.len() + self.paths.len()
+    }
+
+    /// Whether there are domain rules.
+    #[must_use]
+    pub fn has_domain_rules(&self) -> bool {
+        !self.domains.is_empty()
+    }
+
+    /// The first domain rule covering `port` that `name` (lowercased, no
+    /// trailing dot, as [`parse_host`] gives it) is under.
+    #[must_use]
+    pub fn match_domain(&self, name: &str, port: u16) -> Option<&Rule> {
+        self.domains
+            .iter()
+            .filter_map(|&id| self.rules.get(id as usize))
+            .find(|r| match &r.target {
+                RuleTarget::Domain(suffix) => r.ports.contains(port) && is_under(name, suffix),
+                RuleTarget::Net(_) | RuleTarget::Host(_) | RuleTarget::Path { .. } => false,
+            })
     }
 
     /// The rules, in the order written.
@@ -486,7 +548,7 @@ impl RuleSet {
                     transport: t,
                     path: p,
                 } => *t == transport && p == path,
-                RuleTarget::Net(_) | RuleTarget::Host(_) => false,
+                RuleTarget::Net(_) | RuleTarget::Host(_) | RuleTarget::Domain(_) => false,
             })
     }
 }
@@ -570,6 +632,72 @@ mod tests {
             assert_eq!(rule.ports, ports, "{input}");
             assert_eq!(rule.text, input.trim());
         }
+    }
+
+    #[test]
+    fn domain_rules_parse_and_match_names_under_the_domain() {
+        let set = RuleSet::parse("*.Example.COM:443, *.a.test.:*").unwrap();
+        assert_eq!(
+            set.rules()[0].target,
+            RuleTarget::Domain("example.com".into())
+        );
+        assert_eq!(set.rules()[1].target, RuleTarget::Domain("a.test".into()));
+        assert!(!set.has_address_rules());
+        // (name, port, matched rule)
+        let table: &[(&str, u16, Option<&str>)] = &[
+            ("api.example.com", 443, Some("*.Example.COM:443")),
+            ("a.b.example.com", 443, Some("*.Example.COM:443")),
+            ("x.example.com", 443, Some("*.Example.COM:443")),
+            // The apex is not under itself; a lookalike is not under it.
+            ("example.com", 443, None),
+            ("badexample.com", 443, None),
+            ("example.com.evil", 443, None),
+            // Just outside the port.
+            ("api.example.com", 444, None),
+            ("api.example.com", 442, None),
+            ("x.a.test", 25, Some("*.a.test.:*")),
+            ("a.test", 25, None),
+        ];
+        for &(name, port, want) in table {
+            assert_eq!(
+                set.match_domain(name, port).map(|r| r.text.as_str()),
+                want,
+                "{name}:{port}"
+            );
+        }
+        // A domain rule never matches an address.
+        assert_eq!(set.match_net(a("93.184.216.34"), 443), None);
+        let mixed = RuleSet::parse("*.example.com:443,10.0.0.1:80").unwrap();
+        assert!(mixed.has_address_rules());
+        assert!(RuleSet::parse("unix:/x")
+            .map(|s| !s.has_address_rules())
+            .unwrap());
+    }
+
+    #[test]
+    fn bad_wildcards_are_errors() {
+        for rule in [
+            "*:443",
+            "*.:443",
+            "a.*.com:443",
+            "*a.example.com:443",
+            "*.*.example.com:443",
+            "**.example.com:443",
+            "*.10.0.0.1:443",
+            "example.*:443",
+        ] {
+            let err = parse_rule(rule).expect_err(rule);
+            assert!(matches!(err, RuleError::Wildcard { .. }), "{rule}: {err:?}");
+        }
+        assert_eq!(
+            parse_rule("a.*.com:443").unwrap_err().to_string(),
+            "rule \"a.*.com:443\": a wildcard is \"*.\" followed by a DNS name, e.g. *.example.com:443"
+        );
+        // Without a port, the port is what is missing.
+        assert!(matches!(
+            parse_rule("*.example.com"),
+            Err(RuleError::MissingPort { .. })
+        ));
     }
 
     #[test]
@@ -758,12 +886,12 @@ mod tests {
             .enumerate()
             .filter(|(_, r)| match &r.target {
                 RuleTarget::Net(n) => n.contains(&addr) && r.ports.contains(port),
-                RuleTarget::Host(_) | RuleTarget::Path { .. } => false,
+                RuleTarget::Host(_) | RuleTarget::Domain(_) | RuleTarget::Path { .. } => false,
             })
             .max_by(|(i, x), (j, y)| {
                 let len = |r: &Rule| match &r.target {
                     RuleTarget::Net(n) => n.prefix_len(),
-                    RuleTarget::Host(_) | RuleTarget::Path { .. } => 0,
+                    RuleTarget::Host(_) | RuleTarget::Domain(_) | RuleTarget::Path { .. } => 0,
                 };
                 len(x).cmp(&len(y)).then(j.cmp(i))
             })
@@ -817,6 +945,22 @@ mod tests {
         #[test]
         fn parse_rule_never_panics(s in ".{0,60}") {
             let _ = RuleSet::parse(&s);
+        }
+
+        /// A name is under `*.suffix` exactly when it is one or more labels
+        /// followed by `.suffix`.
+        #[test]
+        fn domain_match_is_label_suffix(
+            labels in proptest::collection::vec("[a-z0-9]{1,8}", 1..4),
+            suffix in proptest::collection::vec("[a-z][a-z0-9]{0,7}", 1..3),
+        ) {
+            let suffix = suffix.join(".");
+            let set = RuleSet::parse(&format!("*.{suffix}:*")).unwrap();
+            let name = format!("{}.{suffix}", labels.join("."));
+            prop_assert!(set.match_domain(&name, 1).is_some());
+            prop_assert!(set.match_domain(&suffix, 1).is_none());
+            let glued = format!("{}{suffix}", labels.join("."));
+            prop_assert!(set.match_domain(&glued, 1).is_none());
         }
     }
 }

@@ -470,6 +470,40 @@ fn split_scheme(s: &str) -> (Option<&str>, &str) {
     }
 }
 
+/// The DNS name and port of a URL (`scheme://[user@]host[:port][/...]`), as
+/// libcurl reports a transfer's URL: the name lowercased without a trailing
+/// dot, and the port given, else the scheme's (http and ws 80, https and
+/// wss 443, ftp 21, ftps 990), else `fallback`. `None` when the host is
+/// an address, or the URL has no `://`.
+#[must_use]
+pub fn url_name_port(url: &str, fallback: u16) -> Option<(String, u16)> {
+    let (scheme, rest) = url.split_once("://")?;
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    let hostport = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    let (host, port) = if hostport.starts_with('[') {
+        return None;
+    } else {
+        match hostport.rsplit_once(':') {
+            Some((h, p)) => (h, Some(p)),
+            None => (hostport, None),
+        }
+    };
+    let Ok((Host::Name(name), None)) = parse_host(host) else {
+        return None;
+    };
+    let port = match port.filter(|p| !p.is_empty()) {
+        Some(p) => p.parse().ok()?,
+        None => match scheme.to_ascii_lowercase().as_str() {
+            "http" | "ws" => 80,
+            "https" | "wss" => 443,
+            "ftp" => 21,
+            "ftps" => 990,
+            _ => fallback,
+        },
+    };
+    Some((name, port))
+}
+
 /// Splits `host:port` / `[host]:port` as `parse_ip_address_ex` does: the
 /// host (without brackets) and the port text, if any. Every stream target,
 /// `bindto` and `stream_socket_sendto` address is split here.
@@ -859,6 +893,36 @@ pub(crate) fn escape_truncated(s: &str, max: usize) -> String {
 )]
 mod tests {
     use super::*;
+
+    #[test]
+    fn url_names_and_ports() {
+        let table: &[(&str, Option<(&str, u16)>)] = &[
+            ("http://api.example.com/x", Some(("api.example.com", 80))),
+            (
+                "HTTPS://API.Example.com./x?y#z",
+                Some(("api.example.com", 443)),
+            ),
+            (
+                "https://user:pw@api.example.com:8443/",
+                Some(("api.example.com", 8443)),
+            ),
+            ("ftp://files.example.com", Some(("files.example.com", 21))),
+            ("gopher://g.example.com", Some(("g.example.com", 7))),
+            ("http://api.example.com:/", Some(("api.example.com", 80))),
+            ("http://10.0.0.1/", None),
+            ("http://[::1]:80/", None),
+            ("http://api.example.com:99999/", None),
+            ("api.example.com", None),
+            ("http:///x", None),
+        ];
+        for &(url, want) in table {
+            assert_eq!(
+                url_name_port(url, 7),
+                want.map(|(n, p)| (n.to_owned(), p)),
+                "{url}"
+            );
+        }
+    }
     use proptest::prelude::*;
     use std::ffi::CString;
 

@@ -262,6 +262,7 @@ fn connects_at_once(config: &Config, zsock: *mut zval, address: &[u8], port: zen
         return false;
     }
     stats::record_allowed();
+    crate::hooks::counting::allowed(config, crate::metrics::TransportLabel::of(&op));
     approvals::approve(socket.fd(), SocketAddr::new(IpAddr::V4(v4), port));
     true
 }

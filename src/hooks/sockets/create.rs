@@ -95,6 +95,10 @@ pub unsafe extern "C" fn socket_create(ex: *mut ExecuteData, rv: *mut Zval) {
         );
         if at_once {
             stats::record_allowed();
+            crate::hooks::counting::allowed(
+                config,
+                crate::metrics::TransportLabel::of_kind(kind(domain, sotype, protocol)),
+            );
             // SAFETY: forwarded; nothing of ours is alive.
             unsafe { call_original(HOOK, ex, rv) };
             // SAFETY: the call's return slot.

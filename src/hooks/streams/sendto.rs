@@ -100,13 +100,12 @@ fn sends_at_once(stream: &php_stream, target: &[u8]) -> bool {
         port,
         kind: set.kind(),
     };
-    if runtime::current()
-        .allows_at_once(&op, Caller::Client)
-        .is_none()
-    {
+    let config = runtime::current();
+    if config.allows_at_once(&op, Caller::Client).is_none() {
         return false;
     }
     stats::record_allowed();
+    crate::hooks::counting::allowed(config, crate::metrics::TransportLabel::of(&op));
     approvals::approve(-1, SocketAddr::new(IpAddr::V4(v4), port));
     true
 }

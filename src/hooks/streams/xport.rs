@@ -342,6 +342,7 @@ fn connects_at_once(
         return false;
     }
     stats::record_allowed();
+    crate::hooks::counting::allowed(config, crate::metrics::TransportLabel::of(&op));
     approvals::approve(-1, SocketAddr::new(IpAddr::V4(v4), port));
     true
 }

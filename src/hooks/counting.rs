@@ -1,0 +1,178 @@
+//! Where the pool-wide counters of [`crate::metrics`] live and what a hook
+//! counts: the shared mapping made at MINIT (before php-fpm forks its
+//! workers), each process's stripe, and the labels of the running PHP
+//! function, interned once per function and thread.
+//!
+//! It does not decide anything, and counts only what the hooks hand it:
+//! every decision is counted where `sockguard_stats()` counts it.
+
+use std::{cell::Cell, ptr};
+
+use ext_php_rs::ffi::{ext_php_rs_executor_globals, ZEND_INTERNAL_FUNCTION};
+
+use crate::{
+    config::{Config, Outcome},
+    metrics::{self, Action, Label, Series, Table, TransportLabel},
+};
+
+/// Maps an all-zero [`Table`] shared with every process forked from now on
+/// and makes it the one counted into; this process's own table stays in
+/// use if the mapping cannot be had. Registers the fork handler that gives
+/// each child its stripe.
+pub fn share_at_startup() {
+    metrics::set_stripe(std::process::id());
+    if metrics::is_shared() {
+        return;
+    }
+    let size = std::mem::size_of::<Table>();
+    // SAFETY: a fresh anonymous mapping; no existing memory is touched.
+    let p = unsafe {
+        libc::mmap(
+            ptr::null_mut(),
+            size,
+            libc::PROT_READ | libc::PROT_WRITE,
+            libc::MAP_SHARED | libc::MAP_ANONYMOUS,
+            -1,
+            0,
+        )
+    };
+    if p == libc::MAP_FAILED {
+        return;
+    }
+    // SAFETY: the mapping is `size` bytes of zeroes, page-aligned (more than
+    // Table's alignment), never unmapped, and an all-zero Table (atomics
+    // only) is the empty one.
+    let table: &'static Table = unsafe { &*p.cast::<Table>() };
+    metrics::share(table);
+    // SAFETY: `child` is a plain function, safe to run in a forked child
+    // (it reads the pid and stores an atomic).
+    unsafe { libc::pthread_atfork(None, None, Some(child)) };
+}
+
+extern "C" fn child() {
+    metrics::set_stripe(std::process::id());
+}
+
+/// Entries of the per-thread function label cache (a power of two).
+const CACHED: usize = 32;
+/// Slots a function's address may take, from its home slot on.
+const WAYS: usize = 4;
+
+thread_local! {
+    /// Internal functions counted on this thread and their labels, by a
+    /// hash of the function's address: each takes one of [`WAYS`] slots
+    /// from its home slot, so a few functions used in turn (socket_create
+    /// and socket_connect) always find theirs, whatever their addresses.
+    static FUNCTIONS: [Cell<(usize, Label)>; CACHED] =
+        const { [const { Cell::new((0, Label::OVERFLOW)) }; CACHED] };
+}
+
+/// The cache slot of a function's address.
+#[inline]
+fn slot_of(address: usize) -> usize {
+    (address as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15) as usize
+        >> (usize::BITS - CACHED.trailing_zeros())
+}
+
+/// The label of the PHP function running now ("fsockopen",
+/// "PDO::__construct"; "" outside one). An internal function is interned
+/// once per thread and then found by its address; nothing is allocated.
+#[inline]
+pub fn function_label() -> Label {
+    // SAFETY: the executor globals exist from engine startup; outside a call
+    // `current_execute_data` is null.
+    let func = unsafe {
+        ext_php_rs_executor_globals()
+            .as_ref()
+            .and_then(|eg| eg.current_execute_data.as_ref())
+            .and_then(|frame| frame.func.as_ref())
+    };
+    let Some(func) = func else {
+        return metrics::function(b"");
+    };
+    // SAFETY: `type_` is the first byte of every zend_function.
+    let internal = u32::from(unsafe { func.type_ }) == ZEND_INTERNAL_FUNCTION;
+    let address = ptr::from_ref(func) as usize;
+    let home = slot_of(address);
+    if internal {
+        let cached = FUNCTIONS.with(|f| {
+            (0..WAYS).find_map(|way| {
+                let (cached, label) = f.get((home + way) % CACHED)?.get();
+                (cached == address).then_some(label)
+            })
+        });
+        if let Some(label) = cached {
+            return label;
+        }
+    }
+    let mut name = [0u8; metrics::NAME_MAX + 1];
+    let mut len = 0;
+    let mut push = |bytes: &[u8]| {
+        for &b in bytes {
+            if let Some(slot) = name.get_mut(len) {
+                *slot = b;
+                len += 1;
+            }
+        }
+    };
+    // SAFETY: a function's scope, when set, is a live class entry with a
+    // name; its own name is a live zend_string (or null for a pseudo-main).
+    unsafe {
+        if let Some(name) = func.common.scope.as_ref().and_then(|ce| ce.name.as_ref()) {
+            push(name.as_bytes());
+            push(b"::");
+        }
+        if let Some(name) = func.common.function_name.as_ref() {
+            push(name.as_bytes());
+        }
+    }
+    let label = metrics::function(name.get(..len).unwrap_or_default());
+    if internal {
+        FUNCTIONS.with(|f| {
+            // The first free slot, or the home slot.
+            let slot = (0..WAYS)
+                .map(|way| (home + way) % CACHED)
+                .find(|&i| f.get(i).is_some_and(|c| c.get().0 == 0))
+                .unwrap_or(home);
+            if let Some(c) = f.get(slot) {
+                c.set((address, label));
+            }
+        });
+    }
+    label
+}
+
+/// Counts an allowed decision of the PHP function running now. Out of line,
+/// so that callgrind can count its instructions (`--toggle-collect`).
+#[inline(never)]
+pub fn allowed(config: &Config, transport: TransportLabel) {
+    metrics::table().count(Series::allowed(
+        config.metrics_app(),
+        function_label(),
+        transport,
+    ));
+}
+
+/// Counts an outcome of `function` (out of line, as [`allowed`]).
+#[inline(never)]
+pub fn outcome(config: &Config, outcome: &Outcome, function: Label, transport: TransportLabel) {
+    let app = config.metrics_app();
+    let series = match outcome {
+        Outcome::Allow(_) | Outcome::Mock(_) => Series::allowed(app, function, transport),
+        Outcome::Deny(r) => Series::refused(app, function, transport, Action::Denied, r),
+        Outcome::Report(r) => Series::refused(app, function, transport, Action::WouldDeny, r),
+    };
+    metrics::table().count(series);
+}
+
+/// Counts a socket reclaimed for the app of `config`.
+pub fn reclaimed(config: &Config) {
+    metrics::table().count_reclaimed(config.metrics_app());
+}
+
+/// The library label of a floor origin ("libpq.so.5 (connect)" →
+/// "libpq.so.5").
+pub fn library_label(library: &str) -> Label {
+    let name = library.split(" (").next().unwrap_or_default();
+    metrics::function(name.as_bytes())
+}
