@@ -19,8 +19,8 @@ fetch('http://93.184.216.34/redirect?to=http://public.sockguard.test/', [CURLOPT
 fetch('http://public.sockguard.test/', [CURLOPT_RESOLVE => ['public.sockguard.test:80:93.184.216.34']]);
 ?>
 --EXPECTF--
-http://public.sockguard.test/ => errno 7: Failed to connect to public.sockguard.test port 80 after %d ms: Couldn't connect to server (sockguard: denied by rule *.sockguard.test:80)
+http://public.sockguard.test/ => errno 7: Failed to connect to public.sockguard.test port 80 after %d ms: %r(Couldn't|Could not)%r connect to server (sockguard: denied by rule *.sockguard.test:80)
 http://93.184.216.34/ => hello from 93.184.216.34:80
 http://public.sockguard.test:8080/ => hello from 93.184.216.34:8080
-http://93.184.216.34/redirect?to=http://public.sockguard.test/ => errno 7: Failed to connect to public.sockguard.test port 80 after %d ms: Couldn't connect to server (sockguard: denied by rule *.sockguard.test:80)
-http://public.sockguard.test/ => errno 7: Failed to connect to public.sockguard.test port 80 after %d ms: Couldn't connect to server (sockguard: denied by rule *.sockguard.test:80)
+http://93.184.216.34/redirect?to=http://public.sockguard.test/ => errno 7: Failed to connect to public.sockguard.test port 80 after %d ms: %r(Couldn't|Could not)%r connect to server (sockguard: denied by rule *.sockguard.test:80)
+http://public.sockguard.test/ => errno 7: Failed to connect to public.sockguard.test port 80 after %d ms: %r(Couldn't|Could not)%r connect to server (sockguard: denied by rule *.sockguard.test:80)

@@ -199,8 +199,9 @@ impl Series {
     }
 
     /// The labels packed in one word (never 0, the empty slot).
+    #[must_use]
     #[inline]
-    fn key(self) -> u64 {
+    pub fn key(self) -> u64 {
         u64::from(self.app.0)
             | u64::from(self.function.0) << 16
             | u64::from(self.transport.0) << 32
@@ -344,10 +345,13 @@ impl<const N: usize> Names<N> {
 }
 
 /// Which table a decision found full.
-#[derive(Debug, Clone, Copy)]
-enum Full {
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Full {
+    /// The app ids.
     App,
+    /// The function names.
     Function,
+    /// The series.
     Series,
 }
 
@@ -448,19 +452,34 @@ impl Table {
     /// Counts one decision: a probe of the series table and one atomic add.
     #[inline]
     pub fn count(&self, series: Series) {
-        let stripe = STRIPE.load(Ordering::Relaxed) % STRIPES;
+        match self.slot(series) {
+            Ok(slot) => self.count_slot(slot),
+            Err(full) => {
+                let stripe = STRIPE.load(Ordering::Relaxed) % STRIPES;
+                self.count_overflow(series, stripe, full);
+            }
+        }
+    }
+
+    /// The slot of `series` in this table, claimed the first time (slots
+    /// are never given back, so a caller may keep it), or why there is none.
+    ///
+    /// # Errors
+    /// What is full when the series has no slot: it goes to the overflow.
+    #[inline]
+    pub fn slot(&self, series: Series) -> Result<usize, Full> {
         if series.app == Label::OVERFLOW {
-            return self.count_overflow(series, stripe, Full::App);
+            return Err(Full::App);
         }
         if series.function == Label::OVERFLOW {
-            return self.count_overflow(series, stripe, Full::Function);
+            return Err(Full::Function);
         }
         let key = series.key();
         // Fibonacci hashing: the top bits of the product.
         let mut i = (key.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 52) as usize;
         for _ in 0..PROBES {
             i &= SERIES_SLOTS - 1;
-            let (Some(slot), Some(stripe)) = (self.keys.get(i), self.counts.get(stripe)) else {
+            let Some(slot) = self.keys.get(i) else {
                 break;
             };
             let mut found = slot.load(Ordering::Relaxed);
@@ -471,14 +490,20 @@ impl Table {
                 };
             }
             if found == key {
-                if let Some(n) = stripe.get(i) {
-                    n.fetch_add(1, Ordering::Relaxed);
-                    return;
-                }
+                return Ok(i);
             }
             i += 1;
         }
-        self.count_overflow(series, stripe, Full::Series)
+        Err(Full::Series)
+    }
+
+    /// Counts one decision of the series in `slot` (from [`Table::slot`]).
+    #[inline]
+    pub fn count_slot(&self, slot: usize) {
+        let stripe = STRIPE.load(Ordering::Relaxed) % STRIPES;
+        if let Some(n) = self.counts.get(stripe).and_then(|s| s.get(slot)) {
+            n.fetch_add(1, Ordering::Relaxed);
+        }
     }
 
     #[cold]
@@ -718,6 +743,28 @@ mod tests {
         assert_eq!(t.app("one too many"), Label::OVERFLOW);
         assert_eq!(t.app("shop"), shop);
         assert_eq!(t.function(b""), t.function(b""));
+    }
+
+    #[test]
+    fn a_kept_slot_counts_its_series() {
+        let t = fresh();
+        let series = Series::allowed(
+            t.app("shop"),
+            t.function(b"fsockopen"),
+            TransportLabel::of_name(Some("tcp")),
+        );
+        let slot = t.slot(series).expect("room");
+        assert_eq!(t.slot(series), Ok(slot), "the same series keeps its slot");
+        t.count_slot(slot);
+        t.count_slot(slot);
+        t.count(series);
+        assert_eq!(total(&t), 3);
+        let overflowed = Series::allowed(
+            Label::OVERFLOW,
+            t.function(b"fsockopen"),
+            TransportLabel::of_name(None),
+        );
+        assert_eq!(t.slot(overflowed), Err(Full::App));
     }
 
     #[test]

@@ -8,7 +8,7 @@
 
 use std::{cell::Cell, ptr};
 
-use ext_php_rs::ffi::{ext_php_rs_executor_globals, ZEND_INTERNAL_FUNCTION};
+use ext_php_rs::ffi::{ext_php_rs_executor_globals, zend_function, ZEND_INTERNAL_FUNCTION};
 
 use crate::{
     config::{Config, Outcome},
@@ -53,18 +53,38 @@ extern "C" fn child() {
     metrics::set_stripe(std::process::id());
 }
 
-/// Entries of the per-thread function label cache (a power of two).
+/// Entries of the per-thread function cache (a power of two).
 const CACHED: usize = 32;
 /// Slots a function's address may take, from its home slot on.
 const WAYS: usize = 4;
 
+/// What this thread knows of one internal function.
+#[derive(Clone, Copy)]
+struct Cached {
+    /// The zend_function's address (0: a free slot).
+    address: usize,
+    /// Its interned name.
+    label: Label,
+    /// The key of the allowed series counted last for it (0: none yet),
+    /// and that series' slot in the table: the next allowed decision with
+    /// the same app and transport is one compare and one atomic add.
+    allowed: u64,
+    slot: usize,
+}
+
+const FREE: Cached = Cached {
+    address: 0,
+    label: Label::OVERFLOW,
+    allowed: 0,
+    slot: 0,
+};
+
 thread_local! {
-    /// Internal functions counted on this thread and their labels, by a
-    /// hash of the function's address: each takes one of [`WAYS`] slots
-    /// from its home slot, so a few functions used in turn (socket_create
-    /// and socket_connect) always find theirs, whatever their addresses.
-    static FUNCTIONS: [Cell<(usize, Label)>; CACHED] =
-        const { [const { Cell::new((0, Label::OVERFLOW)) }; CACHED] };
+    /// Internal functions counted on this thread, by a hash of the
+    /// function's address: each takes one of [`WAYS`] slots from its home
+    /// slot, so a few functions used in turn (socket_create and
+    /// socket_connect) always find theirs, whatever their addresses.
+    static FUNCTIONS: [Cell<Cached>; CACHED] = const { [const { Cell::new(FREE) }; CACHED] };
 }
 
 /// The cache slot of a function's address.
@@ -74,37 +94,22 @@ fn slot_of(address: usize) -> usize {
         >> (usize::BITS - CACHED.trailing_zeros())
 }
 
-/// The label of the PHP function running now ("fsockopen",
-/// "PDO::__construct"; "" outside one). An internal function is interned
-/// once per thread and then found by its address; nothing is allocated.
+/// The PHP function running now, if any.
 #[inline]
-pub fn function_label() -> Label {
+fn running_function() -> Option<&'static zend_function> {
     // SAFETY: the executor globals exist from engine startup; outside a call
-    // `current_execute_data` is null.
-    let func = unsafe {
+    // `current_execute_data` is null; a running frame's function outlives it.
+    unsafe {
         ext_php_rs_executor_globals()
             .as_ref()
             .and_then(|eg| eg.current_execute_data.as_ref())
             .and_then(|frame| frame.func.as_ref())
-    };
-    let Some(func) = func else {
-        return metrics::function(b"");
-    };
-    // SAFETY: `type_` is the first byte of every zend_function.
-    let internal = u32::from(unsafe { func.type_ }) == ZEND_INTERNAL_FUNCTION;
-    let address = ptr::from_ref(func) as usize;
-    let home = slot_of(address);
-    if internal {
-        let cached = FUNCTIONS.with(|f| {
-            (0..WAYS).find_map(|way| {
-                let (cached, label) = f.get((home + way) % CACHED)?.get();
-                (cached == address).then_some(label)
-            })
-        });
-        if let Some(label) = cached {
-            return label;
-        }
     }
+}
+
+/// Interns the name of `func` ("fsockopen", "PDO::__construct") without
+/// allocating.
+fn intern_name(func: &zend_function) -> Label {
     let mut name = [0u8; metrics::NAME_MAX + 1];
     let mut len = 0;
     let mut push = |bytes: &[u8]| {
@@ -126,31 +131,94 @@ pub fn function_label() -> Label {
             push(name.as_bytes());
         }
     }
-    let label = metrics::function(name.get(..len).unwrap_or_default());
-    if internal {
-        FUNCTIONS.with(|f| {
-            // The first free slot, or the home slot.
-            let slot = (0..WAYS)
-                .map(|way| (home + way) % CACHED)
-                .find(|&i| f.get(i).is_some_and(|c| c.get().0 == 0))
-                .unwrap_or(home);
-            if let Some(c) = f.get(slot) {
-                c.set((address, label));
-            }
-        });
-    }
-    label
+    metrics::function(name.get(..len).unwrap_or_default())
 }
 
-/// Counts an allowed decision of the PHP function running now. Out of line,
-/// so that callgrind can count its instructions (`--toggle-collect`).
+/// Runs `f` on this thread's cache entry of `func` (an internal function),
+/// filling it on first use.
+#[inline]
+fn with_cached<R>(func: &zend_function, f: impl FnOnce(&Cell<Cached>) -> R) -> Option<R> {
+    let address = ptr::from_ref(func) as usize;
+    let home = slot_of(address);
+    FUNCTIONS
+        .try_with(|cache| {
+            let at = |way: usize| cache.get((home + way) % CACHED);
+            let entry = (0..WAYS)
+                .filter_map(at)
+                .find(|c| c.get().address == address)
+                .or_else(|| {
+                    // The first free slot, or the home slot.
+                    let entry = (0..WAYS)
+                        .filter_map(at)
+                        .find(|c| c.get().address == 0)
+                        .or_else(|| at(0))?;
+                    entry.set(Cached {
+                        address,
+                        label: intern_name(func),
+                        ..FREE
+                    });
+                    Some(entry)
+                })?;
+            Some(f(entry))
+        })
+        .ok()
+        .flatten()
+}
+
+/// Whether `func` is an internal function (whose address is stable).
+#[inline]
+fn is_internal(func: &zend_function) -> bool {
+    // SAFETY: `type_` is the first byte of every zend_function.
+    u32::from(unsafe { func.type_ }) == ZEND_INTERNAL_FUNCTION
+}
+
+/// The label of the PHP function running now ("fsockopen",
+/// "PDO::__construct"; "" outside one). An internal function is interned
+/// once per thread and then found by its address; nothing is allocated.
+#[inline]
+pub fn function_label() -> Label {
+    let Some(func) = running_function() else {
+        return metrics::function(b"");
+    };
+    if is_internal(func) {
+        if let Some(label) = with_cached(func, |c| c.get().label) {
+            return label;
+        }
+    }
+    intern_name(func)
+}
+
+/// Counts an allowed decision of the PHP function running now: for an
+/// internal function counted before with this app and transport, one
+/// compare and one atomic add. Out of line, so that callgrind can count its
+/// instructions (`--toggle-collect`).
 #[inline(never)]
 pub fn allowed(config: &Config, transport: TransportLabel) {
-    metrics::table().count(Series::allowed(
-        config.metrics_app(),
-        function_label(),
-        transport,
-    ));
+    let app = config.metrics_app();
+    let table = metrics::table();
+    let counted = running_function()
+        .filter(|func| is_internal(func))
+        .and_then(|func| {
+            with_cached(func, |entry| {
+                let mut e = entry.get();
+                let series = Series::allowed(app, e.label, transport);
+                let key = series.key();
+                if e.allowed != key {
+                    let Ok(slot) = table.slot(series) else {
+                        return false;
+                    };
+                    e.allowed = key;
+                    e.slot = slot;
+                    entry.set(e);
+                }
+                table.count_slot(e.slot);
+                true
+            })
+        })
+        .unwrap_or(false);
+    if !counted {
+        table.count(Series::allowed(app, function_label(), transport));
+    }
 }
 
 /// Counts an outcome of `function` (out of line, as [`allowed`]).
