@@ -472,14 +472,19 @@ unsafe fn addrinfo_of(obj: *mut ext_php_rs::ffi::zend_object) -> Option<libc::ad
     Some(unsafe { ptr::read(obj.cast::<u8>().sub(offset).cast::<libc::addrinfo>()) })
 }
 
-/// An AddressInfo whose layout [`addrinfo_of`] does not know: denied.
-#[cold]
-fn unknown_addrinfo(config: &Config, connect: bool) -> Action {
-    let msg = if connect {
+/// ext/sockets' own message for a failed AddressInfo connect or bind.
+fn addrinfo_message(connect: bool) -> &'static str {
+    if connect {
         "Unable to connect address"
     } else {
         "Unable to bind address"
-    };
+    }
+}
+
+/// An AddressInfo whose layout [`addrinfo_of`] does not know: denied.
+#[cold]
+fn unknown_addrinfo(config: &Config, connect: bool) -> Action {
+    let msg = addrinfo_message(connect);
     let reason = Reason::Internal {
         what: "ext/sockets' AddressInfo has a layout sockguard does not know".to_owned(),
     };
@@ -501,11 +506,7 @@ fn decide_addrinfo(
     ai: &libc::addrinfo,
     endpoint: &Result<Endpoint, Reason>,
 ) -> Action {
-    let msg = if connect {
-        "Unable to connect address"
-    } else {
-        "Unable to bind address"
-    };
+    let msg = addrinfo_message(connect);
     let target = || match endpoint {
         Ok(Endpoint::Ip(sa)) => sa.to_string(),
         _ => String::new(),
