@@ -65,17 +65,21 @@ struct Cached {
     address: usize,
     /// Its interned name.
     label: Label,
-    /// The key of the allowed series counted last for it (0: none yet),
-    /// and that series' slot in the table: the next allowed decision with
-    /// the same app and transport is one compare and one atomic add.
-    allowed: u64,
+    /// The configuration (0: none yet) and transport of the allowed series
+    /// counted last for it, and that series' slot in the table: the next
+    /// allowed decision under the same configuration (so the same app)
+    /// and transport is one compare and one atomic add. Configurations are
+    /// never freed, so an address names one.
+    config: usize,
+    transport: TransportLabel,
     slot: usize,
 }
 
 const FREE: Cached = Cached {
     address: 0,
     label: Label::OVERFLOW,
-    allowed: 0,
+    config: 0,
+    transport: TransportLabel::NONE,
     slot: 0,
 };
 
@@ -189,35 +193,36 @@ pub fn function_label() -> Label {
 }
 
 /// Counts an allowed decision of the PHP function running now: for an
-/// internal function counted before with this app and transport, one
-/// compare and one atomic add. Out of line, so that callgrind can count its
-/// instructions (`--toggle-collect`).
+/// internal function counted before under this configuration (so this
+/// app) and transport, one compare and one atomic add. Out of line, so
+/// that callgrind can count its instructions (`--toggle-collect`).
 #[inline(never)]
 pub fn allowed(config: &Config, transport: TransportLabel) {
-    let app = config.metrics_app();
     let table = metrics::table();
+    let config_at = ptr::from_ref(config) as usize;
     let counted = running_function()
         .filter(|func| is_internal(func))
         .and_then(|func| {
             with_cached(func, |entry| {
                 let mut e = entry.get();
-                let series = Series::allowed(app, e.label, transport);
-                let key = series.key();
-                if e.allowed != key {
-                    let Ok(slot) = table.slot(series) else {
-                        return false;
-                    };
-                    e.allowed = key;
-                    e.slot = slot;
+                if e.config != config_at || e.transport != transport {
+                    let series = Series::allowed(config.metrics_app(), e.label, transport);
+                    e.slot = table.slot(series).ok()?;
+                    (e.config, e.transport) = (config_at, transport);
                     entry.set(e);
                 }
                 table.count_slot(e.slot);
-                true
+                Some(())
             })
         })
-        .unwrap_or(false);
+        .flatten()
+        .is_some();
     if !counted {
-        table.count(Series::allowed(app, function_label(), transport));
+        table.count(Series::allowed(
+            config.metrics_app(),
+            function_label(),
+            transport,
+        ));
     }
 }
 

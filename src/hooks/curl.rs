@@ -15,6 +15,7 @@ use std::{
     cell::RefCell,
     collections::HashMap,
     ffi::{c_int, c_void},
+    net::{IpAddr, SocketAddr},
     ptr,
     sync::atomic::{AtomicPtr, AtomicUsize, Ordering},
 };
@@ -27,11 +28,13 @@ use super::{
     engine::{self, find_class},
     entry::entry,
     originals::{call_original, Hook},
+    recent::{self, Allowed},
     sockaddr::{self, Endpoint},
     verdict::{self, handler, report_line, Action, Asked},
 };
 use crate::{
     config::Outcome,
+    metrics::TransportLabel,
     policy::{Caller, Host, Kind, Operation, Reason},
     runtime, stats,
 };
@@ -291,25 +294,42 @@ unsafe fn opens_at_once(purpose: c_int, address: *const CurlSockaddr) -> Option<
         )
     };
     let config = runtime::current();
-    let host = Host::Ip(sa.ip());
-    let op = Operation::Connect {
-        host: &host,
-        port: sa.port(),
-        kind: Kind::Socket {
-            family,
-            sotype: socktype,
-            protocol,
-        },
-    };
     // (Domain deny rules are matched on the transfer's URL, in `decide`.)
-    if config.mode == crate::config::Mode::Off
-        || config.has_domain_denials()
-        || config.allows_at_once(&op, Caller::Client).is_none()
-    {
+    if config.mode == crate::config::Mode::Off || config.has_domain_denials() {
         return None;
     }
+    let kind = Kind::Socket {
+        family,
+        sotype: socktype,
+        protocol,
+    };
+    // allows_at_once allows IPv4 addresses only.
+    let SocketAddr::V4(v4) = sa else {
+        return None;
+    };
+    // The key: everything allows_at_once reads, as bytes.
+    let mut text = [0u8; 20];
+    text[..4].copy_from_slice(&v4.ip().octets());
+    text[4..6].copy_from_slice(&v4.port().to_ne_bytes());
+    text[8..12].copy_from_slice(&family.to_ne_bytes());
+    text[12..16].copy_from_slice(&socktype.to_ne_bytes());
+    text[16..].copy_from_slice(&protocol.to_ne_bytes());
+    let also = recent::CURL_LANE;
+    let allowed = recent::allowed(config, &text, also, || {
+        let op = Operation::Connect {
+            host: &Host::Ip(IpAddr::V4(*v4.ip())),
+            port: v4.port(),
+            kind,
+        };
+        config.allows_at_once(&op, Caller::Client)?;
+        Some(Allowed {
+            target: v4,
+            transport: TransportLabel::of_kind(kind),
+        })
+    });
+    let transport = allowed?.transport;
     stats::record_allowed();
-    super::counting::allowed(config, crate::metrics::TransportLabel::of(&op));
+    super::counting::allowed(config, transport);
     // SAFETY: plain socket(2) with the parameters libcurl asked for.
     let fd = unsafe { libc::socket(family, socktype, protocol) };
     if fd >= 0 {

@@ -11,7 +11,8 @@
 //!   [`originals`] (the guarded functions and their saved handlers),
 //!   [`sockaddr`] (reading C socket addresses), [`approvals`] (what the
 //!   layers above decided, for the floor), [`socket_object`]
-//!   (ext/sockets' `Socket`), [`idle`] (idle reclaim);
+//!   (ext/sockets' `Socket`), [`idle`] (idle reclaim), [`recent`] (the
+//!   target last allowed at once);
 //! - [`verdict`]: the mode, the audit log and what a function hook does
 //!   with a decision;
 //! - the hook modules: [`sockets`] (ext/sockets), [`streams`] (every
@@ -36,6 +37,7 @@ mod install;
 pub mod module;
 mod originals;
 mod php_ffi;
+mod recent;
 mod soap;
 mod sockaddr;
 mod socket_object;

@@ -4,7 +4,7 @@
 
 use std::{
     ffi::c_char,
-    net::{IpAddr, SocketAddr},
+    net::{IpAddr, SocketAddr, SocketAddrV4},
     ptr,
 };
 
@@ -22,11 +22,13 @@ use crate::hooks::{
     ffi::zend_parse_parameters,
     idle,
     originals::{call_original, Hook},
+    recent::{self, Allowed},
     sockaddr::{self, Endpoint},
     verdict::{self, handler, Action, Asked},
 };
 use crate::{
     config::{Config, Outcome},
+    metrics::TransportLabel,
     policy::{
         format_host, parse_host, plain_ipv4, Caller, Host, Kind, Operation, Reason, Transport,
     },
@@ -243,27 +245,42 @@ fn connects_at_once(config: &Config, zsock: *mut zval, address: &[u8], port: zen
     if socket.family() != libc::AF_INET {
         return false;
     }
-    let (Some(v4), Some(sotype)) = (plain_ipv4(address), types::known(socket)) else {
+    let Some(sotype) = types::known(socket) else {
         return false;
     };
-    let (host, port) = (Host::Ip(IpAddr::V4(v4)), wire_port(port));
-    let op = Operation::Connect {
-        host: &host,
-        port,
-        kind: Kind::Socket {
-            family: libc::AF_INET,
-            sotype,
-            protocol: 0,
-        },
+    let port = wire_port(port);
+    let kind = Kind::Socket {
+        family: libc::AF_INET,
+        sotype,
+        protocol: 0,
     };
-    if config.allows_at_once(&op, Caller::SocketsApi).is_none()
-        || !idle::use_if_fresh(socket.fd(), config.idle_timeout_ms())
-    {
+    // The socket type is an int; its bits and the port's are kept apart.
+    let also = recent::SOCKETS_LANE
+        | u64::from(port)
+        | u64::from(u32::from_ne_bytes(sotype.to_ne_bytes())) << 16;
+    let allowed = recent::allowed(config, address, also, || {
+        let v4 = plain_ipv4(address)?;
+        let host = Host::Ip(IpAddr::V4(v4));
+        let op = Operation::Connect {
+            host: &host,
+            port,
+            kind,
+        };
+        config.allows_at_once(&op, Caller::SocketsApi)?;
+        Some(Allowed {
+            target: SocketAddrV4::new(v4, port),
+            transport: TransportLabel::of_kind(kind),
+        })
+    });
+    let Some(Allowed { target, transport }) = allowed else {
+        return false;
+    };
+    if !idle::use_if_fresh(socket.fd(), config.idle_timeout_ms()) {
         return false;
     }
     stats::record_allowed();
-    crate::hooks::counting::allowed(config, crate::metrics::TransportLabel::of(&op));
-    approvals::approve(socket.fd(), SocketAddr::new(IpAddr::V4(v4), port));
+    crate::hooks::counting::allowed(config, transport);
+    approvals::approve(socket.fd(), SocketAddr::V4(target));
     true
 }
 

@@ -14,7 +14,7 @@
 use std::{
     borrow::Cow,
     ffi::{c_int, c_void, CStr, CString},
-    net::{IpAddr, SocketAddr},
+    net::{IpAddr, SocketAddr, SocketAddrV4},
     ptr,
 };
 
@@ -40,10 +40,12 @@ use crate::hooks::{
         php_stream_xport_param, PHP_STREAM_OPTION_RETURN_ERR, PHP_STREAM_OPTION_RETURN_OK,
         PHP_STREAM_OPTION_XPORT_API,
     },
+    recent::{self, Allowed},
     verdict::{self, report_line, Asked},
 };
 use crate::{
     config::{Config, Outcome},
+    metrics::TransportLabel,
     policy::{
         atoi_port, format_host_port, parse_host, parse_host_port_spelled, plain_ipv4_port,
         split_host_port, Caller, Host, HostPort, Operation, Reason, Transport,
@@ -269,6 +271,12 @@ fn context_string(stream: &php_stream, wrapper: &CStr, option: &CStr) -> Option<
     let ctx = unsafe { stream.ctx.as_ref()? };
     let context = ctx.ptr.cast::<php_stream_context>();
     // SAFETY: a context resource holds a php_stream_context.
+    let options = unsafe { context.as_ref()? }.options.array()?;
+    // The default context has no options: answered without a lookup.
+    if options.is_empty() {
+        return None;
+    }
+    // SAFETY: as above.
     let zv = unsafe {
         php_stream_context_get_option(context, wrapper.as_ptr(), option.as_ptr()).as_ref()?
     };
@@ -318,7 +326,8 @@ fn connects_at_once(
     if role != Role::Client || !matches!(xparam.op, OP_CONNECT | OP_CONNECT_ASYNC) {
         return false;
     }
-    let Some((v4, port)) = plain_ipv4_port(xport_name_bytes(xparam)) else {
+    // allows_at_once allows TCP and UDP only.
+    let Some(transport @ (Transport::Tcp | Transport::Udp)) = set.transport() else {
         return false;
     };
     let config = runtime::current();
@@ -332,18 +341,30 @@ fn connects_at_once(
     } else {
         Caller::Client
     };
-    let host = Host::Ip(IpAddr::V4(v4));
-    let op = Operation::Connect {
-        host: &host,
-        port,
-        kind: set.kind(),
-    };
-    if config.allows_at_once(&op, caller).is_none() {
+    let name = xport_name_bytes(xparam);
+    let also = recent::STREAM_LANE
+        | u64::from(caller == Caller::SocketsApi)
+        | u64::from(transport == Transport::Udp) << 1;
+    let allowed = recent::allowed(config, name, also, || {
+        let (v4, port) = plain_ipv4_port(name)?;
+        let host = Host::Ip(IpAddr::V4(v4));
+        let op = Operation::Connect {
+            host: &host,
+            port,
+            kind: set.kind(),
+        };
+        config.allows_at_once(&op, caller)?;
+        Some(Allowed {
+            target: SocketAddrV4::new(v4, port),
+            transport: TransportLabel::of_transport(Some(transport)),
+        })
+    });
+    let Some(Allowed { target, transport }) = allowed else {
         return false;
-    }
+    };
     stats::record_allowed();
-    crate::hooks::counting::allowed(config, crate::metrics::TransportLabel::of(&op));
-    approvals::approve(-1, SocketAddr::new(IpAddr::V4(v4), port));
+    crate::hooks::counting::allowed(config, transport);
+    approvals::approve(-1, SocketAddr::V4(target));
     true
 }
 
