@@ -20,15 +20,26 @@ pub unsafe fn num_args(ex: *mut ExecuteData) -> u32 {
 /// # Safety
 /// `ex` must be a live call frame.
 pub unsafe fn arg<'a>(ex: *mut ExecuteData, n: usize) -> Option<&'a mut Zval> {
-    // SAFETY: forwarded; ZEND_CALL_ARG(ex, n) is slot n-1, and it exists
-    // when the call passed at least n arguments.
+    // SAFETY: forwarded; ZEND_CALL_ARG(ex, n) is the zval n-1 slots past
+    // the frame header, and it exists when the call passed at least n
+    // arguments.
     unsafe {
-        if (num_args(ex) as usize) < n {
+        if n == 0 || (num_args(ex) as usize) < n {
             return None;
         }
-        (*ex).zend_call_arg(n - 1)
+        ex.cast::<Zval>().add(FRAME_SLOT + n - 1).as_mut()
     }
 }
+
+/// ZEND_MM_ALIGNED_SIZE: the engine's 8-byte alignment of frame parts.
+const fn aligned(size: usize) -> usize {
+    (size + 7) & !7
+}
+
+/// ZEND_CALL_FRAME_SLOT: the zval slots the frame header takes before the
+/// first argument (ext-php-rs computes it the same way, out of line).
+const FRAME_SLOT: usize =
+    aligned(std::mem::size_of::<ExecuteData>()).div_ceil(aligned(std::mem::size_of::<Zval>()));
 
 /// Replaces argument `n` with the string `value` (dropping what was there).
 ///
@@ -73,6 +84,24 @@ pub fn wire_port(port: zend_long) -> u16 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn arguments_are_where_ext_php_rs_finds_them() {
+        // Zeroed memory with room for a frame header and a few arguments
+        // (zvals are two words).
+        let mut frame = vec![0u64; 2 * (FRAME_SLOT + 4)];
+        let ex = frame.as_mut_ptr().cast::<ExecuteData>();
+        for k in 0..4 {
+            // SAFETY: the frame header and argument slots are in `frame`.
+            let (ours, theirs) = unsafe {
+                (
+                    ex.cast::<Zval>().add(FRAME_SLOT + k),
+                    (*ex).zend_call_arg(k).map(std::ptr::from_mut),
+                )
+            };
+            assert_eq!(Some(ours), theirs, "argument {}", k + 1);
+        }
+    }
 
     #[test]
     fn ports_wrap_like_htons_of_an_unsigned_short() {
