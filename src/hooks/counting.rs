@@ -198,10 +198,37 @@ pub fn function_label() -> Label {
 /// that callgrind can count its instructions (`--toggle-collect`).
 #[inline(never)]
 pub fn allowed(config: &Config, transport: TransportLabel) {
+    let config_at = ptr::from_ref(config) as usize;
+    // The common case first: the function found, counted before under
+    // this configuration and transport.
+    let func = running_function().filter(|func| is_internal(func));
+    let counted_before = func.and_then(|func| {
+        let address = ptr::from_ref(func) as usize;
+        let home = slot_of(address);
+        FUNCTIONS
+            .try_with(|cache| {
+                (0..WAYS)
+                    .filter_map(|way| cache.get((home + way) % CACHED).map(Cell::get))
+                    .find(|e| e.address == address)
+                    .filter(|e| e.config == config_at && e.transport == transport)
+                    .map(|e| e.slot)
+            })
+            .ok()
+            .flatten()
+    });
+    match counted_before {
+        Some(slot) => metrics::table().count_slot(slot),
+        None => allowed_first(config, func, transport),
+    }
+}
+
+/// [`allowed`] when the function's entry has to be found or filled in.
+#[cold]
+#[inline(never)]
+fn allowed_first(config: &Config, func: Option<&zend_function>, transport: TransportLabel) {
     let table = metrics::table();
     let config_at = ptr::from_ref(config) as usize;
-    let counted = running_function()
-        .filter(|func| is_internal(func))
+    let counted = func
         .and_then(|func| {
             with_cached(func, |entry| {
                 let mut e = entry.get();

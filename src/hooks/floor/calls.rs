@@ -162,7 +162,10 @@ fn decide(
 }
 
 /// Runs a decision for a call: `Some` refusal, or `None` to make the real
-/// call. A failure inside refuses.
+/// call. A failure inside refuses. Out of line: the calls that need no
+/// decision (an approved connect, a TCP socket) stay a few instructions
+/// without the entry's frame.
+#[inline(never)]
 fn judge<T: From<i8>>(body: impl FnOnce() -> Verdict) -> Option<T> {
     entry(
         "C library floor",
@@ -256,11 +259,24 @@ unsafe fn approved(fd: c_int, addr: *const SockAddr, len: socklen_t) -> bool {
 /// connect(2)
 pub unsafe extern "C" fn connect(fd: c_int, addr: *const SockAddr, len: socklen_t) -> c_int {
     // SAFETY: the caller's arguments, as connect(2) takes them.
-    if !unsafe { approved(fd, addr, len) } {
-        // SAFETY: as above.
-        if let Some(refusal) = judge(|| unsafe { decide_destination(fd, addr, len, "connect") }) {
-            return refusal;
-        }
+    if unsafe { approved(fd, addr, len) } {
+        // SAFETY: forwarded.
+        return unsafe { libc::connect(fd, addr, len) };
+    }
+    // SAFETY: as above.
+    unsafe { connect_decided(fd, addr, len) }
+}
+
+/// connect(2) when the layers above did not approve it: decided here.
+/// Out of line, so that the approved connect makes no frame.
+///
+/// # Safety
+/// As connect(2).
+#[inline(never)]
+unsafe fn connect_decided(fd: c_int, addr: *const SockAddr, len: socklen_t) -> c_int {
+    // SAFETY: the caller's arguments, as connect(2) takes them.
+    if let Some(refusal) = judge(|| unsafe { decide_destination(fd, addr, len, "connect") }) {
+        return refusal;
     }
     // SAFETY: forwarded.
     unsafe { libc::connect(fd, addr, len) }

@@ -41,6 +41,7 @@ const CHECK_LIVENESS: c_int = PHP_STREAM_OPTION_CHECK_LIVENESS as c_int;
 /// # Safety
 /// `stream` must be the live stream the connect ran on, with its original
 /// ops in place.
+#[inline]
 pub unsafe fn track_if_connected(
     stream: *mut php_stream,
     set: &'static GuardSet,

@@ -273,7 +273,7 @@ fn context_string(stream: &php_stream, wrapper: &CStr, option: &CStr) -> Option<
     // SAFETY: a context resource holds a php_stream_context.
     let options = unsafe { context.as_ref()? }.options.array()?;
     // The default context has no options: answered without a lookup.
-    if options.is_empty() {
+    if options.nNumOfElements == 0 {
         return None;
     }
     // SAFETY: as above.
