@@ -63,3 +63,15 @@ if (!$p) {
         fclose($p);
     }
 }
+// A public address, allowed at once by the built-in rules for app "one"
+// and denied by a rule for app "two": a thread serving both (spec 3) must
+// not carry one app's answer into the other's request. Last in the
+// request, so that it is the answer the thread's next request (the other
+// app's) would find remembered.
+$s = @fsockopen('93.184.216.34', 80, $errno, $errstr, 2);
+if ($s) {
+    fclose($s);
+    echo "public fsockopen ok\n";
+} else {
+    echo "public fsockopen failed: errno=$errno ", preg_replace('/^.*\((sockguard: [^)]*)\).*$/', '$1', $errstr), "\n";
+}
