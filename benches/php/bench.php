@@ -3,6 +3,7 @@
 // usage: php bench.php MODE N
 //   connect-fsockopen-ip|-host, connect-stream-ip|-host, connect-socket-ip|-host,
 //   connect-curl-ip|-host: N connect+close to the origin (nginx on :8088)
+//   connect-fsockopen-rotating: the same, to five ports in turn
 //   sendto-socket-ip, sendto-stream-ip: N datagrams (a new socket each) to
 //     the UDP echo on :8053 (benches/php/servers.py)
 //   http-curl-direct|-proxy-fresh|-proxy-pooled, and the same for http-stream:
@@ -26,6 +27,13 @@ $t = hrtime(true);
 switch (preg_replace('/-(ip|host)$/', '', $mode)) {
     case 'connect-fsockopen':
         for ($i = 0; $i < $n; $i++) { ($f = fsockopen($host, $port, $e, $s, 2)) || $fail($mode); fclose($f); }
+        break;
+    case 'connect-fsockopen-rotating':
+        // Five targets in turn (nginx on 8088, the namespace's servers on
+        // 80, 8080, 3306 and 9000): more than a thread remembers
+        // (hooks/recent.rs), so every connect is decided as a first one.
+        $ports = [$port, 80, 8080, 3306, 9000];
+        for ($i = 0; $i < $n; $i++) { ($f = fsockopen($host, $ports[$i % 5], $e, $s, 2)) || $fail($mode); fclose($f); }
         break;
     case 'connect-stream':
         for ($i = 0; $i < $n; $i++) { ($f = stream_socket_client("tcp://$host:$port", $e, $s, 2)) || $fail($mode); fclose($f); }

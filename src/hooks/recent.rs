@@ -1,7 +1,8 @@
-//! The plain IPv4 target each thread's policy last allowed at once, so that
-//! the next connect to it neither reads nor decides it again: an
-//! application connects to the same few backends over and over, and
-//! reading `a.b.c.d:port` costs more than the rest of the decision.
+//! The plain IPv4 targets each thread's policy allowed at once last, so
+//! that the next connect to one neither reads nor decides it again: an
+//! application connects to the same few backends (its database, its cache,
+//! an API or two) over and over, and reading `a.b.c.d:port` costs more than
+//! the rest of the decision.
 //!
 //! An entry is found only by everything its answer depends on: the
 //! configuration (immutable and never freed, so its address names it), the
@@ -21,6 +22,9 @@ pub const STREAM_LANE: u64 = 1 << 63;
 pub const SOCKETS_LANE: u64 = 1 << 62;
 pub const CURL_LANE: u64 = 1 << 61;
 
+/// How many targets a thread keeps (the oldest makes room).
+const KEPT: usize = 4;
+
 /// The longest text kept ("255.255.255.255:65535" is 21).
 const TEXT_MAX: usize = 24;
 
@@ -32,6 +36,7 @@ pub struct Allowed {
     pub transport: TransportLabel,
 }
 
+#[derive(Clone, Copy)]
 struct Entry {
     config: *const Config,
     also: u64,
@@ -40,17 +45,28 @@ struct Entry {
     allowed: Allowed,
 }
 
+const EMPTY: Entry = Entry {
+    config: ptr::null(),
+    also: 0,
+    len: 0,
+    text: [0; TEXT_MAX],
+    allowed: Allowed {
+        target: SocketAddrV4::new(std::net::Ipv4Addr::UNSPECIFIED, 0),
+        transport: TransportLabel::NONE,
+    },
+};
+
+/// One thread's targets, and the entry the next one takes.
+struct Recent {
+    entries: [Entry; KEPT],
+    next: usize,
+}
+
 thread_local! {
-    static RECENT: RefCell<Entry> = const {
-        RefCell::new(Entry {
-            config: ptr::null(),
-            also: 0,
-            len: 0,
-            text: [0; TEXT_MAX],
-            allowed: Allowed {
-                target: SocketAddrV4::new(std::net::Ipv4Addr::UNSPECIFIED, 0),
-                transport: TransportLabel::NONE,
-            },
+    static RECENT: RefCell<Recent> = const {
+        RefCell::new(Recent {
+            entries: [EMPTY; KEPT],
+            next: 0,
         })
     };
 }
@@ -77,8 +93,8 @@ fn same(kept: &[u8; TEXT_MAX], text: &[u8]) -> bool {
 }
 
 /// The destination `decide` allows for `text` (with `also`) under
-/// `config`: the remembered one when this thread's last allowed target was
-/// the same, else `decide`'s answer, remembered when it allows.
+/// `config`: the remembered one when this thread allowed the same target
+/// lately, else `decide`'s answer, remembered when it allows.
 #[inline]
 pub fn allowed(
     config: &Config,
@@ -89,9 +105,16 @@ pub fn allowed(
     let config = ptr::from_ref(config);
     let hit = RECENT
         .try_with(|recent| {
-            let e = recent.try_borrow().ok()?;
-            (e.config == config && e.also == also && e.len == text.len() && same(&e.text, text))
-                .then_some(e.allowed)
+            let r = recent.try_borrow().ok()?;
+            r.entries
+                .iter()
+                .find(|e| {
+                    e.config == config
+                        && e.also == also
+                        && e.len == text.len()
+                        && same(&e.text, text)
+                })
+                .map(|e| e.allowed)
         })
         .ok()
         .flatten();
@@ -101,12 +124,18 @@ pub fn allowed(
     let allowed = decide()?;
     if text.len() <= TEXT_MAX {
         let _ = RECENT.try_with(|recent| {
-            if let Ok(mut e) = recent.try_borrow_mut() {
-                e.config = config;
-                e.also = also;
-                e.len = text.len();
+            if let Ok(mut r) = recent.try_borrow_mut() {
+                let mut e = Entry {
+                    config,
+                    also,
+                    len: text.len(),
+                    allowed,
+                    ..EMPTY
+                };
                 e.text[..text.len()].copy_from_slice(text);
-                e.allowed = allowed;
+                let at = r.next % KEPT;
+                r.entries[at] = e;
+                r.next = (at + 1) % KEPT;
             }
         });
     }
@@ -174,6 +203,20 @@ mod tests {
             allowed(&config, text, 1, || None),
             Some(target("93.184.216.34:80"))
         );
+        // A few targets in turn are all kept; one more pushes out the oldest.
+        let texts: Vec<String> = (0..=KEPT)
+            .map(|i| format!("93.184.216.34:{}", 8000 + i))
+            .collect();
+        for t in &texts[..KEPT] {
+            assert!(allowed(&config, t.as_bytes(), 1, || decide("1.2.3.4:5")).is_some());
+        }
+        let before = asked.get();
+        for t in &texts[..KEPT] {
+            assert!(allowed(&config, t.as_bytes(), 1, || None).is_some(), "{t}");
+        }
+        assert_eq!(asked.get(), before);
+        assert!(allowed(&config, texts[KEPT].as_bytes(), 1, || decide("1.2.3.4:5")).is_some());
+        assert_eq!(allowed(&config, texts[0].as_bytes(), 1, || None), None);
         // A longer text than is kept is decided every time.
         let long = b"93.184.216.34:80000000000";
         assert_eq!(
