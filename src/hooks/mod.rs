@@ -12,7 +12,7 @@
 //!   [`sockaddr`] (reading C socket addresses), [`approvals`] (what the
 //!   layers above decided, for the floor), [`socket_object`]
 //!   (ext/sockets' `Socket`), [`idle`] (idle reclaim), [`recent`] (the
-//!   target last allowed at once);
+//!   targets allowed at once lately);
 //! - [`verdict`]: the mode, the audit log and what a function hook does
 //!   with a decision;
 //! - the hook modules: [`sockets`] (ext/sockets), [`streams`] (every

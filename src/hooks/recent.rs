@@ -7,8 +7,8 @@
 //! An entry is found only by everything its answer depends on: the
 //! configuration (immutable and never freed, so its address names it), the
 //! target's text exactly as given, and what else the caller packs into
-//! `also` (its lane, the port argument, the socket type, the caller). Only allowed
-//! answers are kept; anything else is decided in full every time.
+//! `also` (its lane, the port argument, the socket type, the caller). Only
+//! allowed answers are kept; anything else is decided in full every time.
 
 use std::{cell::RefCell, net::SocketAddrV4, ptr};
 

@@ -268,7 +268,8 @@ pub unsafe extern "C" fn connect(fd: c_int, addr: *const SockAddr, len: socklen_
 }
 
 /// connect(2) when the layers above did not approve it: decided here.
-/// Out of line, so that the approved connect makes no frame.
+/// Out of line, so that an approved connect does not set up the stack of
+/// a decision.
 ///
 /// # Safety
 /// As connect(2).
