@@ -138,24 +138,27 @@ fn intern_name(func: &zend_function) -> Label {
     metrics::function(name.get(..len).unwrap_or_default())
 }
 
+/// The cache entries a function's address may take, from its home slot on.
+#[inline]
+fn ways(cache: &[Cell<Cached>; CACHED], address: usize) -> impl Iterator<Item = &Cell<Cached>> {
+    let home = slot_of(address);
+    (0..WAYS).filter_map(move |way| cache.get((home + way) % CACHED))
+}
+
 /// Runs `f` on this thread's cache entry of `func` (an internal function),
 /// filling it on first use.
 #[inline]
 fn with_cached<R>(func: &zend_function, f: impl FnOnce(&Cell<Cached>) -> R) -> Option<R> {
     let address = ptr::from_ref(func) as usize;
-    let home = slot_of(address);
     FUNCTIONS
         .try_with(|cache| {
-            let at = |way: usize| cache.get((home + way) % CACHED);
-            let entry = (0..WAYS)
-                .filter_map(at)
+            let entry = ways(cache, address)
                 .find(|c| c.get().address == address)
                 .or_else(|| {
                     // The first free slot, or the home slot.
-                    let entry = (0..WAYS)
-                        .filter_map(at)
+                    let entry = ways(cache, address)
                         .find(|c| c.get().address == 0)
-                        .or_else(|| at(0))?;
+                        .or_else(|| ways(cache, address).next())?;
                     entry.set(Cached {
                         address,
                         label: intern_name(func),
@@ -204,11 +207,10 @@ pub fn allowed(config: &Config, transport: TransportLabel) {
     let func = running_function().filter(|func| is_internal(func));
     let counted_before = func.and_then(|func| {
         let address = ptr::from_ref(func) as usize;
-        let home = slot_of(address);
         FUNCTIONS
             .try_with(|cache| {
-                (0..WAYS)
-                    .filter_map(|way| cache.get((home + way) % CACHED).map(Cell::get))
+                ways(cache, address)
+                    .map(Cell::get)
                     .find(|e| e.address == address)
                     .filter(|e| e.config == config_at && e.transport == transport)
                     .map(|e| e.slot)
