@@ -36,7 +36,7 @@ use crate::{
     config::Outcome,
     metrics::TransportLabel,
     policy::{Caller, Host, Kind, Operation, Reason},
-    runtime, stats,
+    runtime,
 };
 
 /// CURLOPT_OPENSOCKETFUNCTION (CURLOPTTYPE_FUNCTIONPOINT + 163).
@@ -328,8 +328,7 @@ unsafe fn opens_at_once(purpose: c_int, address: *const CurlSockaddr) -> Option<
         })
     });
     let transport = allowed?.transport;
-    stats::record_allowed();
-    super::counting::allowed(config, transport);
+    verdict::count_allowed_at_once(config, transport);
     // SAFETY: plain socket(2) with the parameters libcurl asked for.
     let fd = unsafe { libc::socket(family, socktype, protocol) };
     if fd >= 0 {

@@ -98,6 +98,15 @@ impl Origin {
     }
 }
 
+/// Counts an operation the policy allowed at once, for `sockguard_stats()`
+/// and the pool-wide counters: what every fast lane does before it lets the
+/// call through.
+#[inline]
+pub fn count_allowed_at_once(config: &Config, transport: TransportLabel) {
+    stats::record_allowed();
+    counting::allowed(config, transport);
+}
+
 /// Asks the policy about `op` by `caller`, applies the mode and audits a
 /// denial (or would-be denial).
 pub fn decide<'a>(
@@ -107,8 +116,7 @@ pub fn decide<'a>(
     asked: impl FnOnce() -> Asked<'a>,
 ) -> Outcome {
     if let Some(addrs) = config.allows_at_once(op, caller) {
-        stats::record_allowed();
-        counting::allowed(config, TransportLabel::of(op));
+        count_allowed_at_once(config, TransportLabel::of(op));
         return Outcome::Allow(addrs);
     }
     judge(

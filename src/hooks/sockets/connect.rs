@@ -32,7 +32,7 @@ use crate::{
     policy::{
         format_host, parse_host, plain_ipv4, Caller, Host, Kind, Operation, Reason, Transport,
     },
-    runtime, stats,
+    runtime,
 };
 
 /// socket_connect's arguments when they already have exactly the types
@@ -278,8 +278,7 @@ fn connects_at_once(config: &Config, zsock: *mut zval, address: &[u8], port: zen
     if !idle::use_if_fresh(socket.fd(), config.idle_timeout_ms()) {
         return false;
     }
-    stats::record_allowed();
-    crate::hooks::counting::allowed(config, transport);
+    verdict::count_allowed_at_once(config, transport);
     approvals::approve(socket.fd(), SocketAddr::V4(target));
     true
 }

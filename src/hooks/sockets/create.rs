@@ -19,7 +19,7 @@ use crate::hooks::{
 };
 use crate::{
     policy::{Caller, Kind, Operation},
-    runtime, stats,
+    runtime,
 };
 
 /// Three int arguments, as "lll" takes them, when the call passed exactly
@@ -94,8 +94,7 @@ pub unsafe extern "C" fn socket_create(ex: *mut ExecuteData, rv: *mut Zval) {
             },
         );
         if at_once {
-            stats::record_allowed();
-            crate::hooks::counting::allowed(
+            verdict::count_allowed_at_once(
                 config,
                 crate::metrics::TransportLabel::of_kind(kind(domain, sotype, protocol)),
             );

@@ -28,7 +28,7 @@ use crate::{
         format_host_port, parse_host, plain_ipv4_port, split_address_with_port, Caller, Host,
         Operation, Reason,
     },
-    runtime, stats,
+    runtime,
 };
 
 /// Decides a datagram from `stream` to `target`; `None` when the stream is
@@ -104,8 +104,7 @@ fn sends_at_once(stream: &php_stream, target: &[u8]) -> bool {
     if config.allows_at_once(&op, Caller::Client).is_none() {
         return false;
     }
-    stats::record_allowed();
-    crate::hooks::counting::allowed(config, crate::metrics::TransportLabel::of(&op));
+    verdict::count_allowed_at_once(config, crate::metrics::TransportLabel::of(&op));
     approvals::approve(-1, SocketAddr::new(IpAddr::V4(v4), port));
     true
 }

@@ -50,7 +50,7 @@ use crate::{
         atoi_port, format_host_port, parse_host, parse_host_port_spelled, plain_ipv4_port,
         split_host_port, Caller, Host, HostPort, Operation, Reason, Transport,
     },
-    runtime, stats,
+    runtime,
 };
 
 const RETURN_OK: c_int = PHP_STREAM_OPTION_RETURN_OK as c_int;
@@ -362,8 +362,7 @@ fn connects_at_once(
     let Some(Allowed { target, transport }) = allowed else {
         return false;
     };
-    stats::record_allowed();
-    crate::hooks::counting::allowed(config, transport);
+    verdict::count_allowed_at_once(config, transport);
     approvals::approve(-1, SocketAddr::V4(target));
     true
 }
