@@ -1,19 +1,23 @@
 //! The configuration in force.
 //!
-//! Each thread keeps the configuration of its last request (a ZTS SAPI runs
-//! requests of several pools at once, each thread with its own ini values).
-//! It is re-read only when an ini value changed: the settings' `on_modify`
-//! handler calls [`settings_changed`], and [`needs_refresh`] compares that
-//! count with the one last read, so a request whose settings did not change
-//! pays one thread-local read, whatever the size of the settings.
+//! Each engine thread keeps the configuration of its last request (a ZTS
+//! SAPI runs requests of several pools at once, each thread with its own
+//! ini values). It is re-read only when an ini value changed: the settings'
+//! `on_modify` handler calls [`settings_changed`], and [`needs_refresh`]
+//! compares that count with the one last read, so a request whose settings
+//! did not change pays one read, whatever the size of the settings.
 //! Configurations with the same values are built once, shared between
-//! threads and kept for the life of the process. A thread that serves no
-//! request (a library's own thread, seen by the C-library floor) gets the
-//! configuration built last.
+//! threads and kept for the life of the process. Under ZTS, a thread that
+//! serves no request (a library's own thread, seen by the C-library floor)
+//! gets the configuration built last.
 
 use std::{
-    cell::{Cell, RefCell},
-    sync::{Mutex, PoisonError},
+    cell::RefCell,
+    ptr,
+    sync::{
+        atomic::{AtomicPtr, AtomicU64, AtomicU8, Ordering::Relaxed},
+        Mutex, PoisonError,
+    },
 };
 
 use crate::{
@@ -22,35 +26,63 @@ use crate::{
     resolve::{AnyLookup, CachingResolver},
 };
 
-/// What a thread knows of the configuration in force, in one thread-local
-/// (a hook reads it once).
-struct Thread {
-    /// The configuration of this thread's request, if it has one.
-    config: Cell<Option<&'static Config>>,
-    /// Its ini values, to tell whether changed values are new ones.
-    values: RefCell<Option<IniValues>>,
-    /// The mode of `config`, read by every hook first.
-    mode: Cell<Mode>,
+/// What every hook reads first: the configuration in force and the two
+/// values of it read on every call. Atomics, so that the C-library floor
+/// may read them from a library's own thread while a request starts.
+struct InForce {
+    /// The configuration of the request (null: none yet).
+    config: AtomicPtr<Config>,
+    /// The mode of `config` (a [`Mode`] as u8).
+    mode: AtomicU8,
     /// `sockguard.idle_timeout` of `config` in ms (0: disabled), read on
     /// every read and write of a tracked socket.
-    idle_timeout_ms: Cell<u64>,
-    /// Changes to sockguard's ini values seen by this thread.
-    changes: Cell<u64>,
+    idle_timeout_ms: AtomicU64,
+    /// Changes to sockguard's ini values seen.
+    changes: AtomicU64,
     /// `changes` when the values were last read (`u64::MAX`: never).
-    read_at: Cell<u64>,
+    read_at: AtomicU64,
+}
+
+impl InForce {
+    const fn new() -> Self {
+        InForce {
+            config: AtomicPtr::new(ptr::null_mut()),
+            mode: AtomicU8::new(Mode::Enforce as u8),
+            idle_timeout_ms: AtomicU64::new(120_000),
+            changes: AtomicU64::new(0),
+            read_at: AtomicU64::new(u64::MAX),
+        }
+    }
+
+    fn set(&self, config: &'static Config) {
+        self.mode.store(config.mode as u8, Relaxed);
+        self.config.store(ptr::from_ref(config).cast_mut(), Relaxed);
+    }
+}
+
+/// NTS: the engine runs on one thread, so what is in force is the
+/// process's, and reading it costs a load (a thread-local of this
+/// `dlopen`ed library costs a `__tls_get_addr` call, three per connect).
+/// Library threads then see the request's configuration.
+#[cfg(not(php_zts))]
+fn in_force<R>(f: impl FnOnce(&InForce) -> R) -> R {
+    static IN_FORCE: InForce = InForce::new();
+    f(&IN_FORCE)
+}
+
+/// ZTS: each thread serves its own requests, with its own values.
+#[cfg(php_zts)]
+fn in_force<R>(f: impl FnOnce(&InForce) -> R) -> R {
+    thread_local! {
+        static IN_FORCE: InForce = const { InForce::new() };
+    }
+    IN_FORCE.with(f)
 }
 
 thread_local! {
-    static THREAD: Thread = const {
-        Thread {
-            config: Cell::new(None),
-            values: RefCell::new(None),
-            mode: Cell::new(Mode::Enforce),
-            idle_timeout_ms: Cell::new(120_000),
-            changes: Cell::new(0),
-            read_at: Cell::new(u64::MAX),
-        }
-    };
+    /// The ini values of this thread's configuration, to tell whether
+    /// changed values are new ones (read at request start only).
+    static VALUES: RefCell<Option<IniValues>> = const { RefCell::new(None) };
 }
 
 /// The configuration built last, for threads that serve no request.
@@ -68,26 +100,24 @@ static DENY_ALL: Mutex<Vec<(Reason, &'static Config)>> = Mutex::new(Vec::new());
 /// (startup, an FPM pool's php_admin_value, a virtual host's per-request
 /// value and its reset).
 pub fn settings_changed() {
-    THREAD.with(|t| t.changes.set(t.changes.get().wrapping_add(1)));
+    in_force(|t| t.changes.fetch_add(1, Relaxed));
 }
 
 /// Whether the ini values may have changed since they were last read.
 pub fn needs_refresh() -> bool {
-    THREAD.with(|t| t.read_at.get() != t.changes.get())
+    in_force(|t| t.read_at.load(Relaxed) != t.changes.load(Relaxed))
 }
 
 /// Makes `values` the settings in force on this thread. Returns the
 /// configuration, and whether it was built now (so its problems should be
 /// reported).
 pub fn refresh(values: IniValues) -> (&'static Config, bool) {
-    let unchanged = THREAD.with(|t| {
-        t.read_at.set(t.changes.get());
-        let same = t
-            .values
-            .try_borrow()
-            .is_ok_and(|v| v.as_ref() == Some(&values));
-        same.then(|| t.config.get()).flatten()
+    let config = in_force(|t| {
+        t.read_at.store(t.changes.load(Relaxed), Relaxed);
+        config_of(t)
     });
+    let same = VALUES.with(|v| v.try_borrow().is_ok_and(|v| v.as_ref() == Some(&values)));
+    let unchanged = config.filter(|_| same);
     if let Some(config) = unchanged {
         return (config, false);
     }
@@ -112,14 +142,11 @@ fn use_config(values: Option<IniValues>, config: &'static Config) {
     let millis = config
         .idle_timeout
         .map_or(0, |t| u64::try_from(t.as_millis()).unwrap_or(u64::MAX));
-    THREAD.with(|t| {
-        t.mode.set(config.mode);
-        t.idle_timeout_ms.set(millis);
-        t.config.set(Some(config));
-        if let Ok(mut v) = t.values.try_borrow_mut() {
-            *v = values;
-        }
+    in_force(|t| {
+        t.idle_timeout_ms.store(millis, Relaxed);
+        t.set(config);
     });
+    set_values(values);
     *LATEST.lock().unwrap_or_else(PoisonError::into_inner) = Some(config);
 }
 
@@ -137,24 +164,36 @@ pub fn deny_all(reason: Reason) {
             }
         }
     };
-    THREAD.with(|t| {
-        t.read_at.set(u64::MAX);
-        t.mode.set(config.mode);
-        t.config.set(Some(config));
-        if let Ok(mut v) = t.values.try_borrow_mut() {
-            *v = None;
-        }
+    in_force(|t| {
+        t.read_at.store(u64::MAX, Relaxed);
+        t.set(config);
     });
+    set_values(None);
 }
 
 /// The configuration in force on this thread: its request's, else the one
 /// built last, else the defaults.
 #[inline]
 pub fn current() -> &'static Config {
-    match THREAD.with(|t| t.config.get()) {
+    match in_force(config_of) {
         Some(config) => config,
         None => latest(),
     }
+}
+
+/// The configuration set in `t`, if any.
+#[inline]
+fn config_of(t: &InForce) -> Option<&'static Config> {
+    // SAFETY: only `&'static Config`s (leaked, never freed) are stored.
+    unsafe { t.config.load(Relaxed).as_ref() }
+}
+
+fn set_values(values: Option<IniValues>) {
+    VALUES.with(|v| {
+        if let Ok(mut v) = v.try_borrow_mut() {
+            *v = values;
+        }
+    });
 }
 
 #[cold]
@@ -166,13 +205,13 @@ fn latest() -> &'static Config {
 /// Whether every hook steps aside (`sockguard.mode = "off"`).
 #[inline]
 pub fn is_off() -> bool {
-    THREAD.with(|t| t.mode.get()) == Mode::Off
+    in_force(|t| t.mode.load(Relaxed)) == Mode::Off as u8
 }
 
 /// `sockguard.idle_timeout` in force, in milliseconds.
 #[inline]
 pub fn idle_timeout_ms() -> Option<u64> {
-    match THREAD.with(|t| t.idle_timeout_ms.get()) {
+    match in_force(|t| t.idle_timeout_ms.load(Relaxed)) {
         0 => None,
         ms => Some(ms),
     }
