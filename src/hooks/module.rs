@@ -32,7 +32,7 @@ use super::{
     entry::{self, entry, Bailout},
     ffi::{module_registry, zend_ini_string_ex, zend_unregister_ini_entries},
     floor, install, php_ffi,
-    sockets::{types, SOCKETS},
+    sockets::SOCKETS,
     streams,
 };
 use crate::{
@@ -191,7 +191,6 @@ fn uninstall_all() {
     php_ffi::uninstall();
     streams::factory::uninstall();
     install::uninstall();
-    types::uninstall();
 }
 
 extern "C" fn minit(_type: c_int, module_number: c_int) -> c_int {
@@ -221,7 +220,6 @@ extern "C" fn minit(_type: c_int, module_number: c_int) -> c_int {
             super::counting::share_at_startup();
             IniEntryDef::register(ini_table(), module_number);
             find_sockets_ext();
-            types::install();
             install::install();
             streams::factory::install();
             curl::init();

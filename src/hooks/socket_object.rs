@@ -142,17 +142,26 @@ impl Socket {
         unsafe { (*self.0).type_ }
     }
 
-    /// The object's handle in the request's object store.
-    pub fn handle(self) -> u32 {
-        // SAFETY: as in `fd`.
-        unsafe { (*self.0).std.handle }
-    }
-
     /// Whether a stream is attached (socket_export_stream, or a Socket made
     /// by socket_import_stream): that stream can close the descriptor.
     pub fn has_stream(self) -> bool {
         // SAFETY: as in `fd`; zstream is a zval, UNDEF when there is none.
         unsafe { (*self.0).zstream.u1.v.type_ != ext_php_rs::ffi::IS_UNDEF as u8 }
+    }
+
+    /// The word sockguard recorded in this object ([`Socket::record`]), 0
+    /// if none: the `u2` of its `zstream` zval, which PHP neither reads nor
+    /// writes for a zval that is a struct member (ZVAL_COPY and ZVAL_UNDEF
+    /// set the value and type only) and which `zend_object_alloc` zeroed.
+    pub fn recorded(self) -> u32 {
+        // SAFETY: as in `fd`; every variant of the u2 union is a plain u32.
+        unsafe { (*self.0).zstream.u2.extra }
+    }
+
+    /// Records a word in this object, for [`Socket::recorded`].
+    pub fn record(self, word: u32) {
+        // SAFETY: as in `recorded`; the object is live and ours to mark.
+        unsafe { (*self.0).zstream.u2.extra = word }
     }
 
     /// Sets the socket's own error, as `socket_last_error($socket)` reports.
