@@ -197,26 +197,36 @@ pub fn function_label() -> Label {
 
 /// Counts an allowed decision of the PHP function running now: for an
 /// internal function counted before under this configuration (so this
-/// app) and transport, one compare and one atomic add. Out of line, so
-/// that callgrind can count its instructions (`--toggle-collect`).
-#[inline(never)]
+/// app) and transport, one compare and one atomic add.
+///
+/// The thread's cache is found here, inlined into the hook: there the
+/// hooks' other thread-locals were found already, and one
+/// `__tls_get_addr` call serves them all.
+#[inline]
 pub fn allowed(config: &Config, transport: TransportLabel) {
+    if FUNCTIONS
+        .try_with(|cache| allowed_in(cache, config, transport))
+        .is_err()
+    {
+        allowed_first(config, running_function().filter(|f| is_internal(f)), transport);
+    }
+}
+
+/// [`allowed`] with this thread's cache. Out of line, so that callgrind
+/// can count its instructions (`--toggle-collect`).
+#[inline(never)]
+fn allowed_in(cache: &[Cell<Cached>; CACHED], config: &Config, transport: TransportLabel) {
     let config_at = ptr::from_ref(config) as usize;
     // The common case first: the function found, counted before under
     // this configuration and transport.
     let func = running_function().filter(|func| is_internal(func));
     let counted_before = func.and_then(|func| {
         let address = ptr::from_ref(func) as usize;
-        FUNCTIONS
-            .try_with(|cache| {
-                ways(cache, address)
-                    .map(Cell::get)
-                    .find(|e| e.address == address)
-                    .filter(|e| e.config == config_at && e.transport == transport)
-                    .map(|e| e.slot)
-            })
-            .ok()
-            .flatten()
+        ways(cache, address)
+            .map(Cell::get)
+            .find(|e| e.address == address)
+            .filter(|e| e.config == config_at && e.transport == transport)
+            .map(|e| e.slot)
     });
     match counted_before {
         Some(slot) => metrics::table().count_slot(slot),
