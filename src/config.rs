@@ -500,16 +500,6 @@ impl Config {
         })
     }
 
-    /// `idle_timeout` in milliseconds (`None`: sockets are never reclaimed).
-    #[inline]
-    pub fn idle_timeout_ms(&self) -> Option<u64> {
-        self.idle_timeout.map(|t| {
-            t.as_secs()
-                .saturating_mul(1000)
-                .saturating_add(u64::from(t.subsec_millis()))
-        })
-    }
-
     /// Whether the Sockets API is available (a configuration that denies
     /// everything: no).
     #[inline]
@@ -530,8 +520,9 @@ impl Config {
     }
 
     /// [`Policy::allows_at_once`] under this configuration (never while
-    /// it denies everything).
-    #[inline]
+    /// it denies everything). Always inlined, as the policy's: a caller
+    /// that only asks whether drops the addresses unbuilt.
+    #[inline(always)]
     pub fn allows_at_once(
         &self,
         op: &Operation<'_>,

@@ -764,9 +764,10 @@ impl Policy {
     /// than 25, with no operator deny rule. `Some(addresses)` when `op` is
     /// one: `decide` allows it, with these addresses; `None` for every other
     /// operation (ask `decide`). The hooks ask this first, to skip building
-    /// a decision.
+    /// a decision. Always inlined: small, and a caller that only asks
+    /// whether (most do) then drops the addresses unbuilt.
     #[must_use]
-    #[inline]
+    #[inline(always)]
     pub fn allows_at_once(&self, op: &Operation<'_>, caller: Caller) -> Option<Addrs> {
         if caller == Caller::SocketsApi && !self.paid_app {
             return None;

@@ -275,7 +275,8 @@ fn connects_at_once(config: &Config, zsock: *mut zval, address: &[u8], port: zen
     let Some(Allowed { target, transport }) = allowed else {
         return false;
     };
-    if !idle::use_if_fresh(socket.fd(), config.idle_timeout_ms()) {
+    // (The timeout in force is `config`'s, already in milliseconds.)
+    if !idle::use_if_fresh(socket.fd(), runtime::idle_timeout_ms()) {
         return false;
     }
     verdict::count_allowed_at_once(config, transport);
