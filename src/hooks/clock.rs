@@ -39,6 +39,8 @@ const NO: u8 = 2;
 /// The first sample of a calibration: counter, CLOCK_MONOTONIC in ns.
 static BASE_TSC: AtomicU64 = AtomicU64::new(0);
 static BASE_NS: AtomicU64 = AtomicU64::new(0);
+/// `BASE_NS` in milliseconds, which every reading of the counter adds.
+static BASE_MS: AtomicU64 = AtomicU64::new(0);
 /// Milliseconds per counter tick as a 0.64 fixed-point fraction; 0 while
 /// not calibrated.
 static MS_PER_TICK: AtomicU64 = AtomicU64::new(0);
@@ -85,7 +87,7 @@ fn tsc_millis() -> Option<Millis> {
         return None;
     }
     let ticks = read_tsc().saturating_sub(BASE_TSC.load(Ordering::Relaxed));
-    Some(BASE_NS.load(Ordering::Relaxed) / 1_000_000 + scale_ticks(ticks, scale))
+    Some(BASE_MS.load(Ordering::Relaxed) + scale_ticks(ticks, scale))
 }
 
 /// `ticks` times a 0.64 fixed-point scale.
@@ -141,6 +143,7 @@ fn sample(now: Millis) {
     if base_ns == 0 || tsc < BASE_TSC.load(Ordering::Relaxed) || ns < base_ns {
         BASE_TSC.store(tsc, Ordering::Relaxed);
         BASE_NS.store(ns.max(1), Ordering::Relaxed);
+        BASE_MS.store(ns / 1_000_000, Ordering::Relaxed);
         return;
     }
     if now.saturating_sub(base_ns / 1_000_000) >= CALIBRATION_MS {
@@ -187,6 +190,7 @@ fn check() {
         // Strayed: start over from a new base.
         MS_PER_TICK.store(0, Ordering::Relaxed);
         BASE_NS.store(0, Ordering::Relaxed);
+        BASE_MS.store(0, Ordering::Relaxed);
     }
     if calibration_due(now) {
         sample(now);

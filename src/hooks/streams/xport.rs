@@ -122,9 +122,11 @@ unsafe fn guarded_set_option(
     } else {
         ptr::null_mut()
     };
+    // (The closures take the arguments by value: `entry` stays out of line,
+    // and reads them from its closure, not through pointers to them.)
     entry(
         "stream transport operation",
-        |reason| {
+        move |reason| {
             Ok(if xparam.is_null() {
                 RETURN_ERR
             } else {
@@ -132,7 +134,7 @@ unsafe fn guarded_set_option(
                 unsafe { fail(xparam, &reason.to_string()) }
             })
         },
-        || {
+        move || {
             if stream.is_null() {
                 return Ok(RETURN_ERR);
             }
