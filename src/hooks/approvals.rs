@@ -38,13 +38,14 @@ const NONE: Approval = Approval {
     fd: FREE,
 };
 
-/// The key of a destination.
+/// The key of a destination: its 16 bytes as they are (no byte swaps,
+/// only compared).
 #[inline]
 fn key(addr: IpAddr) -> u128 {
-    match addr {
-        IpAddr::V4(a) => u128::from(a.to_ipv6_mapped()),
-        IpAddr::V6(a) => u128::from(a),
-    }
+    u128::from_ne_bytes(match addr {
+        IpAddr::V4(a) => a.to_ipv6_mapped().octets(),
+        IpAddr::V6(a) => a.octets(),
+    })
 }
 
 /// One thread's approvals, in one thread-local (one lookup per use).
