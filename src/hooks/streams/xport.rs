@@ -122,8 +122,6 @@ unsafe fn guarded_set_option(
     } else {
         ptr::null_mut()
     };
-    // (The closures take the arguments by value: `entry` stays out of line,
-    // and reads them from its closure, not through pointers to them.)
     entry(
         "stream transport operation",
         move |reason| {
@@ -134,81 +132,99 @@ unsafe fn guarded_set_option(
                 unsafe { fail(xparam, &reason.to_string()) }
             })
         },
-        move || {
-            if stream.is_null() {
-                return Ok(RETURN_ERR);
-            }
-            // SAFETY: the engine passes the stream whose ops led here: a
-            // guard copy (only guard copies hold this function).
-            let Some(set) = (unsafe { set_of_guard((*stream).ops) }) else {
-                return Ok(RETURN_ERR);
-            };
-            // SAFETY: original ops tables are static.
-            let Some(original_set) = (unsafe { (*set.original).set_option }) else {
-                return Ok(RETURN_ERR);
-            };
-            if xparam.is_null() {
-                // Not an xport operation: delegate, keeping the guard.
-                // SAFETY: a live stream; no Rust value of ours is alive
-                // across the original, which gets the engine's arguments.
-                return Ok(unsafe {
-                    let guard_ops = (*stream).ops;
-                    (*stream).ops = set.original;
-                    let r = original_set(stream, option, value, ptrparam);
-                    (*stream).ops = guard_ops;
-                    r
-                });
-            }
-            // SAFETY: both are live for the call; the references end here,
-            // before the original runs.
-            if unsafe { connects_at_once(&*stream, set, &*xparam, role) } {
-                // SAFETY: a live stream; forwarded to the original with
-                // nothing of ours alive.
-                let r = unsafe {
-                    (*stream).ops = set.original;
-                    original_set(stream, option, value, ptrparam)
-                };
-                // SAFETY: the stream and param outlive the call.
-                unsafe { connected::track_if_connected(stream, set, (*xparam).op, r, &*xparam) };
-                return Ok(r);
-            }
-            // SAFETY: as above.
-            let (op, step) = unsafe { ((*xparam).op, decide_step(&*stream, set, &*xparam, role)) };
-            engine::flush_logs()?;
-            match step {
-                Step::Deny(reason) => {
-                    let text = reason.to_string();
-                    // SAFETY: the caller's xport param.
-                    let r = unsafe { fail(xparam, &text) };
-                    record_denial(text);
-                    Ok(r)
-                }
-                Step::Report(line) => {
-                    engine::log(&line)?;
-                    drop(line);
-                    // SAFETY: a live stream; forwarded to the original with
-                    // nothing of ours alive.
-                    let r = unsafe {
-                        (*stream).ops = set.original;
-                        original_set(stream, option, value, ptrparam)
-                    };
-                    // SAFETY: the stream and param outlive the call.
-                    unsafe { connected::track_if_connected(stream, set, op, r, &*xparam) };
-                    Ok(r)
-                }
-                Step::Delegate(pinned) => {
-                    // SAFETY: a live stream.
-                    unsafe { (*stream).ops = set.original };
-                    // SAFETY: forwarded.
-                    let r = unsafe { delegate(stream, option, value, xparam, &pinned)? };
-                    drop(pinned);
-                    // SAFETY: the stream and param outlive the call.
-                    unsafe { connected::track_if_connected(stream, set, op, r, &*xparam) };
-                    Ok(r)
-                }
-            }
-        },
+        // SAFETY: forwarded.
+        move || unsafe { set_option_checked(stream, option, value, ptrparam, xparam, role) },
     )
+}
+
+/// [`guarded_set_option`] inside its entry. Out of line, with the
+/// arguments in registers: what the inliner makes of the closure otherwise
+/// moves with every change around it.
+///
+/// # Safety
+/// As [`guarded_set_option`]; `xparam` is `ptrparam` for an xport
+/// operation, else null.
+#[inline(never)]
+unsafe fn set_option_checked(
+    stream: *mut php_stream,
+    option: c_int,
+    value: c_int,
+    ptrparam: *mut c_void,
+    xparam: *mut php_stream_xport_param,
+    role: Role,
+) -> Result<c_int, Bailout> {
+    if stream.is_null() {
+        return Ok(RETURN_ERR);
+    }
+    // SAFETY: the engine passes the stream whose ops led here: a
+    // guard copy (only guard copies hold this function).
+    let Some(set) = (unsafe { set_of_guard((*stream).ops) }) else {
+        return Ok(RETURN_ERR);
+    };
+    // SAFETY: original ops tables are static.
+    let Some(original_set) = (unsafe { (*set.original).set_option }) else {
+        return Ok(RETURN_ERR);
+    };
+    if xparam.is_null() {
+        // Not an xport operation: delegate, keeping the guard.
+        // SAFETY: a live stream; no Rust value of ours is alive
+        // across the original, which gets the engine's arguments.
+        return Ok(unsafe {
+            let guard_ops = (*stream).ops;
+            (*stream).ops = set.original;
+            let r = original_set(stream, option, value, ptrparam);
+            (*stream).ops = guard_ops;
+            r
+        });
+    }
+    // SAFETY: both are live for the call; the references end here,
+    // before the original runs.
+    if unsafe { connects_at_once(&*stream, set, &*xparam, role) } {
+        // SAFETY: a live stream; forwarded to the original with
+        // nothing of ours alive.
+        let r = unsafe {
+            (*stream).ops = set.original;
+            original_set(stream, option, value, ptrparam)
+        };
+        // SAFETY: the stream and param outlive the call.
+        unsafe { connected::track_if_connected(stream, set, (*xparam).op, r, &*xparam) };
+        return Ok(r);
+    }
+    // SAFETY: as above.
+    let (op, step) = unsafe { ((*xparam).op, decide_step(&*stream, set, &*xparam, role)) };
+    engine::flush_logs()?;
+    match step {
+        Step::Deny(reason) => {
+            let text = reason.to_string();
+            // SAFETY: the caller's xport param.
+            let r = unsafe { fail(xparam, &text) };
+            record_denial(text);
+            Ok(r)
+        }
+        Step::Report(line) => {
+            engine::log(&line)?;
+            drop(line);
+            // SAFETY: a live stream; forwarded to the original with
+            // nothing of ours alive.
+            let r = unsafe {
+                (*stream).ops = set.original;
+                original_set(stream, option, value, ptrparam)
+            };
+            // SAFETY: the stream and param outlive the call.
+            unsafe { connected::track_if_connected(stream, set, op, r, &*xparam) };
+            Ok(r)
+        }
+        Step::Delegate(pinned) => {
+            // SAFETY: a live stream.
+            unsafe { (*stream).ops = set.original };
+            // SAFETY: forwarded.
+            let r = unsafe { delegate(stream, option, value, xparam, &pinned)? };
+            drop(pinned);
+            // SAFETY: the stream and param outlive the call.
+            unsafe { connected::track_if_connected(stream, set, op, r, &*xparam) };
+            Ok(r)
+        }
+    }
 }
 
 /// Runs the original set_option, once with the name as given, or once per
