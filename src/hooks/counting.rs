@@ -8,7 +8,7 @@
 
 use std::{cell::Cell, ptr};
 
-use ext_php_rs::ffi::{ext_php_rs_executor_globals, zend_function, ZEND_INTERNAL_FUNCTION};
+use ext_php_rs::ffi::{zend_function, ZEND_INTERNAL_FUNCTION};
 
 use crate::{
     config::{Config, Outcome},
@@ -104,7 +104,7 @@ fn running_function() -> Option<&'static zend_function> {
     // SAFETY: the executor globals exist from engine startup; outside a call
     // `current_execute_data` is null; a running frame's function outlives it.
     unsafe {
-        ext_php_rs_executor_globals()
+        crate::hooks::engine::executor_globals()
             .as_ref()
             .and_then(|eg| eg.current_execute_data.as_ref())
             .and_then(|frame| frame.func.as_ref())

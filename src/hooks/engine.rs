@@ -9,14 +9,27 @@ use std::{
 };
 
 use ext_php_rs::ffi::{
-    ext_php_rs_compiler_globals, php_error_docref, zend_class_entry, zend_hash_str_find_ptr_lc,
-    E_NOTICE, E_WARNING,
+    ext_php_rs_compiler_globals, php_error_docref, zend_class_entry, zend_executor_globals,
+    zend_hash_str_find_ptr_lc, E_NOTICE, E_WARNING,
 };
 
 use super::{
     entry::{engine, Bailout},
     ffi::php_log_err_with_severity,
 };
+
+/// This thread's executor globals. Under NTS the php binary's own block,
+/// read without a call (every decision reads the running function here);
+/// under ZTS, this thread's.
+#[inline]
+pub fn executor_globals() -> *mut zend_executor_globals {
+    // (Taking the address of the php binary's block reads nothing.)
+    #[cfg(not(php_zts))]
+    return ptr::addr_of_mut!(ext_php_rs::ffi::executor_globals);
+    #[cfg(php_zts)]
+    // SAFETY: ext-php-rs's accessor of this thread's block, from engine startup.
+    return unsafe { ext_php_rs::ffi::ext_php_rs_executor_globals() };
+}
 
 /// `message` as a C string; NUL bytes are shown as `\0`.
 fn c_text(message: &str) -> CString {

@@ -4,7 +4,7 @@
 //! the SoapFault, whether it was thrown or stored (`exceptions => false`).
 
 use ext_php_rs::{
-    ffi::{ext_php_rs_executor_globals, zend_class_entry, zend_object, zval},
+    ffi::{zend_class_entry, zend_object, zval},
     types::Zval,
     zend::ExecuteData,
 };
@@ -76,7 +76,7 @@ pub unsafe extern "C" fn soap_do_request(ex: *mut ExecuteData, rv: *mut Zval) {
             // a method frame is the SoapClient object. The property writes
             // allocate, so they may bail out: under `engine`.
             engine(|| unsafe {
-                let eg = ext_php_rs_executor_globals();
+                let eg = crate::hooks::engine::executor_globals();
                 annotate((*eg).exception, &reason);
                 let this = &(*ex).This;
                 if let Some(client) = this.object() {

@@ -13,7 +13,7 @@ use std::{
     sync::atomic::{AtomicBool, AtomicUsize, Ordering},
 };
 
-use ext_php_rs::ffi::{ext_php_rs_executor_globals, zend_execute_data, E_WARNING};
+use ext_php_rs::ffi::{zend_execute_data, E_WARNING};
 
 use crate::hooks::{
     engine,
@@ -90,7 +90,7 @@ fn interrupt() {
     // SAFETY: the executor globals of this thread, which serves a request;
     // vm_interrupt is a zend_atomic_bool, laid out as an atomic byte.
     unsafe {
-        let eg = ext_php_rs_executor_globals();
+        let eg = crate::hooks::engine::executor_globals();
         if let Some(eg) = eg.as_mut() {
             let flag = std::ptr::addr_of_mut!(eg.vm_interrupt).cast::<AtomicBool>();
             (*flag).store(true, Ordering::SeqCst);

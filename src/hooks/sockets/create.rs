@@ -140,6 +140,7 @@ pub unsafe extern "C" fn socket_create(ex: *mut ExecuteData, rv: *mut Zval) {
 ///
 /// # Safety
 /// `rv` must be the call's return slot, after the original ran.
+#[inline(always)]
 unsafe fn after_create(rv: *mut Zval, sotype: zend_long) {
     // SAFETY: forwarded.
     if let Some(socket) = unsafe { rv.as_ref() }.and_then(Socket::from_zval) {

@@ -16,7 +16,7 @@ pub mod xport;
 use std::cell::RefCell;
 
 use ext_php_rs::{
-    ffi::{ext_php_rs_executor_globals, php_stream, ZEND_INTERNAL_FUNCTION},
+    ffi::{php_stream, ZEND_INTERNAL_FUNCTION},
     flags::DataType,
     types::Zval,
 };
@@ -45,7 +45,7 @@ fn in_sockets_api() -> bool {
     // call `current_execute_data` is null; `type_` is the first byte of
     // every zend_function, and an internal one has a name.
     let name = unsafe {
-        let eg = ext_php_rs_executor_globals();
+        let eg = crate::hooks::engine::executor_globals();
         let Some(func) = eg
             .as_ref()
             .and_then(|eg| eg.current_execute_data.as_ref())

@@ -42,7 +42,7 @@ pub fn release_foreign(app: &str) {
     // SAFETY: executor globals are live at request startup; deleting an
     // entry runs the persistent-list destructor, which closes the stream.
     unsafe {
-        let eg = ext_php_rs::ffi::ext_php_rs_executor_globals();
+        let eg = crate::hooks::engine::executor_globals();
         let list = std::ptr::addr_of_mut!((*eg).persistent_list);
         for id in &foreign {
             ext_php_rs::ffi::zend_hash_str_del(list, id.as_ptr().cast(), id.len());
