@@ -86,7 +86,8 @@ pub fn approve(fd: i32, addr: SocketAddr) {
 }
 
 /// Takes the approval for a connect of `fd` to `addr`, if the layers above
-/// gave one.
+/// gave one. The newest first, inline: the connect usually follows its
+/// approval at once.
 #[inline]
 pub fn take(fd: i32, addr: SocketAddr) -> bool {
     TABLE.with(|t| {
@@ -94,19 +95,37 @@ pub fn take(fd: i32, addr: SocketAddr) -> bool {
             return false;
         }
         let (want, port) = (key(addr.ip()), addr.port());
-        // Newest first: the connect usually follows its approval at once.
-        let next = t.next.get();
-        for back in 1..=SLOTS {
-            let slot = &t.slots[(next + SLOTS - back) % SLOTS];
-            let e = slot.get();
-            if e.addr == want && e.port == port && e.fd != FREE && (e.fd == fd || e.fd == -1) {
-                slot.set(NONE);
-                t.taken.set(t.taken.get().saturating_sub(1));
-                return true;
-            }
+        let newest = (t.next.get() + SLOTS - 1) % SLOTS;
+        if t.take_slot(newest, want, port, fd) {
+            return true;
         }
-        false
+        t.take_older(want, port, fd)
     })
+}
+
+impl Table {
+    /// Takes slot `i` if it approves `fd`'s connect to (`want`, `port`).
+    #[inline]
+    fn take_slot(&self, i: usize, want: u128, port: u16, fd: i32) -> bool {
+        let Some(slot) = self.slots.get(i) else {
+            return false;
+        };
+        let e = slot.get();
+        let found =
+            e.addr == want && e.port == port && e.fd != FREE && (e.fd == fd || e.fd == -1);
+        if found {
+            slot.set(NONE);
+            self.taken.set(self.taken.get().saturating_sub(1));
+        }
+        found
+    }
+
+    /// [`take`] past the newest slot, newer first.
+    #[inline(never)]
+    fn take_older(&self, want: u128, port: u16, fd: i32) -> bool {
+        let next = self.next.get();
+        (2..=SLOTS).any(|back| self.take_slot((next + SLOTS - back) % SLOTS, want, port, fd))
+    }
 }
 
 /// Forgets every approval (a request begins or ends).
