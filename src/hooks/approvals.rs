@@ -111,8 +111,7 @@ impl Table {
             return false;
         };
         let e = slot.get();
-        let found =
-            e.addr == want && e.port == port && e.fd != FREE && (e.fd == fd || e.fd == -1);
+        let found = e.addr == want && e.port == port && e.fd != FREE && (e.fd == fd || e.fd == -1);
         if found {
             slot.set(NONE);
             self.taken.set(self.taken.get().saturating_sub(1));

@@ -208,7 +208,11 @@ pub fn allowed(config: &Config, transport: TransportLabel) {
         .try_with(|cache| allowed_in(cache, config, transport))
         .is_err()
     {
-        allowed_first(config, running_function().filter(|f| is_internal(f)), transport);
+        allowed_first(
+            config,
+            running_function().filter(|f| is_internal(f)),
+            transport,
+        );
     }
 }
 

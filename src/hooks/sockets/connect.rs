@@ -291,23 +291,41 @@ pub unsafe extern "C" fn socket_connect(ex: *mut ExecuteData, rv: *mut Zval) {
         // SAFETY: forwarded.
         return unsafe { call_original(HOOK, ex, rv) };
     };
+    // SAFETY: the engine passes a live frame.
+    let given = unsafe { connect_args_as_given(ex) };
+    if let Some((socket, address, Some(port))) = given {
+        let at_once = entry(
+            HOOK.name(),
+            |_| Ok(false),
+            || Ok(connects_at_once(config, socket, address, port)),
+        );
+        if at_once {
+            // SAFETY: forwarded; nothing of ours is alive.
+            return unsafe { call_original(HOOK, ex, rv) };
+        }
+    }
+    // SAFETY: forwarded.
+    unsafe { socket_connect_checked(ex, rv, given) }
+}
+
+/// socket_connect past its lane: its arguments as given (else parsed by
+/// ZPP), checked. Out of line, so that the lane does not set up its frame.
+///
+/// # Safety
+/// `ex` and `rv` are the engine's; `given` is what
+/// [`connect_args_as_given`] found in `ex`.
+#[inline(never)]
+unsafe fn socket_connect_checked(
+    ex: *mut ExecuteData,
+    rv: *mut Zval,
+    given: Option<(*mut zval, &[u8], Option<zend_long>)>,
+) {
+    const HOOK: Hook = Hook::SocketConnect;
     let mut zsock: *mut zval = ptr::null_mut();
     let (mut addr, mut addr_len): (*mut c_char, usize) = (ptr::null_mut(), 0);
     let mut port: zend_long = 0;
     let mut port_is_null = true;
-    // SAFETY: the engine passes a live frame.
-    if let Some((socket, address, given_port)) = unsafe { connect_args_as_given(ex) } {
-        if let Some(given) = given_port {
-            let at_once = entry(
-                HOOK.name(),
-                |_| Ok(false),
-                || Ok(connects_at_once(config, socket, address, given)),
-            );
-            if at_once {
-                // SAFETY: forwarded; nothing of ours is alive.
-                return unsafe { call_original(HOOK, ex, rv) };
-            }
-        }
+    if let Some((socket, address, given_port)) = given {
         (zsock, addr, addr_len) = (socket, address.as_ptr().cast_mut().cast(), address.len());
         (port, port_is_null) = (given_port.unwrap_or(0), given_port.is_none());
     } else {

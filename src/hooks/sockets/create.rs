@@ -74,10 +74,9 @@ pub unsafe extern "C" fn socket_create(ex: *mut ExecuteData, rv: *mut Zval) {
         // SAFETY: forwarded.
         return unsafe { call_original(HOOK, ex, rv) };
     };
-    let (mut domain, mut sotype, mut protocol): (zend_long, zend_long, zend_long) = (0, 0, 0);
     // SAFETY: the engine passes a live frame.
-    if let Some(given) = unsafe { longs_as_given(ex) } {
-        [domain, sotype, protocol] = given;
+    let given = unsafe { longs_as_given(ex) };
+    if let Some([domain, sotype, protocol]) = given {
         // The common call, a socket the app may make: nothing to decide
         // beyond the policy's first rule.
         let at_once = entry(
@@ -103,6 +102,27 @@ pub unsafe extern "C" fn socket_create(ex: *mut ExecuteData, rv: *mut Zval) {
             // SAFETY: the call's return slot.
             return unsafe { after_create(rv, sotype) };
         }
+    }
+    // SAFETY: forwarded.
+    unsafe { socket_create_checked(ex, rv, given) }
+}
+
+/// socket_create past its lane: its arguments as given (else parsed by
+/// ZPP), decided. Out of line, so that the lane does not set up its frame.
+///
+/// # Safety
+/// `ex` and `rv` are the engine's; `given` is what [`longs_as_given`]
+/// found in `ex`.
+#[inline(never)]
+unsafe fn socket_create_checked(
+    ex: *mut ExecuteData,
+    rv: *mut Zval,
+    given: Option<[zend_long; 3]>,
+) {
+    const HOOK: Hook = Hook::SocketCreate;
+    let (mut domain, mut sotype, mut protocol): (zend_long, zend_long, zend_long) = (0, 0, 0);
+    if let Some(given) = given {
+        [domain, sotype, protocol] = given;
     } else {
         // SAFETY: "lll" takes three zend_long pointers.
         let ok = parsed(unsafe {
