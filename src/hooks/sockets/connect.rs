@@ -45,15 +45,16 @@ use crate::{
 /// `ex` must be a live call frame.
 unsafe fn connect_args_as_given<'a>(
     ex: *mut ExecuteData,
-) -> Option<(*mut zval, &'a [u8], Option<zend_long>)> {
+) -> Option<(*mut zval, Socket, &'a [u8], Option<zend_long>)> {
     // SAFETY: forwarded.
     let n = unsafe { num_args(ex) };
     if !(2..=3).contains(&n) {
         return None;
     }
     // SAFETY: the frame has `n` >= 2 arguments.
-    let (socket, address) = unsafe { (arg(ex, 1)?, arg(ex, 2)?) };
-    if !socket.is_object() || Socket::from_zval(socket).is_none() || !address.is_string() {
+    let (zsock, address) = unsafe { (arg(ex, 1)?, arg(ex, 2)?) };
+    let socket = Socket::from_zval(zsock)?;
+    if !address.is_string() {
         return None;
     }
     let port = match n {
@@ -66,7 +67,7 @@ unsafe fn connect_args_as_given<'a>(
         _ => None,
     };
     let address = address.zend_str()?.as_bytes();
-    Some((ptr::from_mut(socket), address, port))
+    Some((ptr::from_mut(zsock), socket, address, port))
 }
 
 /// The socket type (SOCK_STREAM, SOCK_DGRAM, ...) of a descriptor.
@@ -238,11 +239,8 @@ unsafe fn connect_like(
 /// the policy allows at once ([`Config::allows_at_once`]); approved for the
 /// floor. `false` for anything else, which takes the general steps (and
 /// finds the same answer for what this lane would have allowed).
-fn connects_at_once(config: &Config, zsock: *mut zval, address: &[u8], port: zend_long) -> bool {
-    let Some(socket) = Socket::open_from(zsock) else {
-        return false;
-    };
-    if socket.family() != libc::AF_INET {
+fn connects_at_once(config: &Config, socket: Socket, address: &[u8], port: zend_long) -> bool {
+    if socket.fd() < 0 || socket.family() != libc::AF_INET {
         return false;
     }
     let Some(sotype) = types::known(socket) else {
@@ -293,7 +291,7 @@ pub unsafe extern "C" fn socket_connect(ex: *mut ExecuteData, rv: *mut Zval) {
     };
     // SAFETY: the engine passes a live frame.
     let given = unsafe { connect_args_as_given(ex) };
-    if let Some((socket, address, Some(port))) = given {
+    if let Some((_, socket, address, Some(port))) = given {
         let at_once = entry(
             HOOK.name(),
             |_| Ok(false),
@@ -318,14 +316,14 @@ pub unsafe extern "C" fn socket_connect(ex: *mut ExecuteData, rv: *mut Zval) {
 unsafe fn socket_connect_checked(
     ex: *mut ExecuteData,
     rv: *mut Zval,
-    given: Option<(*mut zval, &[u8], Option<zend_long>)>,
+    given: Option<(*mut zval, Socket, &[u8], Option<zend_long>)>,
 ) {
     const HOOK: Hook = Hook::SocketConnect;
     let mut zsock: *mut zval = ptr::null_mut();
     let (mut addr, mut addr_len): (*mut c_char, usize) = (ptr::null_mut(), 0);
     let mut port: zend_long = 0;
     let mut port_is_null = true;
-    if let Some((socket, address, given_port)) = given {
+    if let Some((socket, _, address, given_port)) = given {
         (zsock, addr, addr_len) = (socket, address.as_ptr().cast_mut().cast(), address.len());
         (port, port_is_null) = (given_port.unwrap_or(0), given_port.is_none());
     } else {
@@ -381,7 +379,7 @@ unsafe fn socket_connect_checked(
 /// `ex` must be a live call frame.
 unsafe fn sendto_args_as_given<'a>(
     ex: *mut ExecuteData,
-) -> Option<(*mut zval, &'a [u8], zend_long)> {
+) -> Option<(Socket, &'a [u8], zend_long)> {
     // SAFETY: forwarded.
     if unsafe { num_args(ex) } != 6 {
         return None;
@@ -389,10 +387,8 @@ unsafe fn sendto_args_as_given<'a>(
     // SAFETY: the frame has six arguments.
     let [socket, data, length, flags, address, port] =
         [1, 2, 3, 4, 5, 6].map(|n| unsafe { arg(ex, n) });
-    let (socket, address) = (socket?, address?);
-    let typed = socket.is_object()
-        && Socket::from_zval(socket).is_some()
-        && data?.is_string()
+    let (socket, address) = (Socket::from_zval(socket?)?, address?);
+    let typed = data?.is_string()
         && length?.long().is_some_and(|l| l >= 0)
         && flags?.is_long()
         && address.is_string();
@@ -400,7 +396,7 @@ unsafe fn sendto_args_as_given<'a>(
         return None;
     }
     let port = port?.long()?;
-    Some((ptr::from_mut(socket), address.zend_str()?.as_bytes(), port))
+    Some((socket, address.zend_str()?.as_bytes(), port))
 }
 
 /// socket_sendto(Socket $socket, string $data, int $length, int $flags,
