@@ -377,9 +377,7 @@ unsafe fn socket_connect_checked(
 ///
 /// # Safety
 /// `ex` must be a live call frame.
-unsafe fn sendto_args_as_given<'a>(
-    ex: *mut ExecuteData,
-) -> Option<(Socket, &'a [u8], zend_long)> {
+unsafe fn sendto_args_as_given<'a>(ex: *mut ExecuteData) -> Option<(Socket, &'a [u8], zend_long)> {
     // SAFETY: forwarded.
     if unsafe { num_args(ex) } != 6 {
         return None;
