@@ -199,9 +199,9 @@ pub fn function_label() -> Label {
 /// internal function counted before under this configuration (so this
 /// app) and transport, one compare and one atomic add.
 ///
-/// The thread's cache is found here, inlined into the hook: there the
-/// hooks' other thread-locals were found already, and one
-/// `__tls_get_addr` call serves them all.
+/// The thread's cache is found here, inlined into the hook: a hook that
+/// also reads the other thread-locals (the recent targets, the approvals)
+/// then finds them all with one `__tls_get_addr` call.
 #[inline]
 pub fn allowed(config: &Config, transport: TransportLabel) {
     if FUNCTIONS

@@ -323,8 +323,12 @@ unsafe fn socket_connect_checked(
     let (mut addr, mut addr_len): (*mut c_char, usize) = (ptr::null_mut(), 0);
     let mut port: zend_long = 0;
     let mut port_is_null = true;
-    if let Some((socket, _, address, given_port)) = given {
-        (zsock, addr, addr_len) = (socket, address.as_ptr().cast_mut().cast(), address.len());
+    if let Some((given_zsock, _, address, given_port)) = given {
+        (zsock, addr, addr_len) = (
+            given_zsock,
+            address.as_ptr().cast_mut().cast(),
+            address.len(),
+        );
         (port, port_is_null) = (given_port.unwrap_or(0), given_port.is_none());
     } else {
         // SAFETY: "Os|l!" takes zval**, class entry, char**, size_t*, zend_long*, bool*.
