@@ -290,8 +290,7 @@ pub unsafe extern "C" fn socket_connect(ex: *mut ExecuteData, rv: *mut Zval) {
         return unsafe { call_original(HOOK, ex, rv) };
     };
     // SAFETY: the engine passes a live frame.
-    let given = unsafe { connect_args_as_given(ex) };
-    if let Some((_, socket, address, Some(port))) = given {
+    if let Some((_, socket, address, Some(port))) = unsafe { connect_args_as_given(ex) } {
         let at_once = entry(
             HOOK.name(),
             |_| Ok(false),
@@ -303,27 +302,24 @@ pub unsafe extern "C" fn socket_connect(ex: *mut ExecuteData, rv: *mut Zval) {
         }
     }
     // SAFETY: forwarded.
-    unsafe { socket_connect_checked(ex, rv, given) }
+    unsafe { socket_connect_checked(ex, rv) }
 }
 
 /// socket_connect past its lane: its arguments as given (else parsed by
-/// ZPP), checked. Out of line, so that the lane does not set up its frame.
+/// ZPP), checked. Out of line, so that the lane does not set up its frame
+/// (nor keep what it read for this path: read again here).
 ///
 /// # Safety
-/// `ex` and `rv` are the engine's; `given` is what
-/// [`connect_args_as_given`] found in `ex`.
+/// `ex` and `rv` are the engine's.
 #[inline(never)]
-unsafe fn socket_connect_checked(
-    ex: *mut ExecuteData,
-    rv: *mut Zval,
-    given: Option<(*mut zval, Socket, &[u8], Option<zend_long>)>,
-) {
+unsafe fn socket_connect_checked(ex: *mut ExecuteData, rv: *mut Zval) {
     const HOOK: Hook = Hook::SocketConnect;
     let mut zsock: *mut zval = ptr::null_mut();
     let (mut addr, mut addr_len): (*mut c_char, usize) = (ptr::null_mut(), 0);
     let mut port: zend_long = 0;
     let mut port_is_null = true;
-    if let Some((given_zsock, _, address, given_port)) = given {
+    // SAFETY: the engine's live frame.
+    if let Some((given_zsock, _, address, given_port)) = unsafe { connect_args_as_given(ex) } {
         (zsock, addr, addr_len) = (
             given_zsock,
             address.as_ptr().cast_mut().cast(),

@@ -75,8 +75,7 @@ pub unsafe extern "C" fn socket_create(ex: *mut ExecuteData, rv: *mut Zval) {
         return unsafe { call_original(HOOK, ex, rv) };
     };
     // SAFETY: the engine passes a live frame.
-    let given = unsafe { longs_as_given(ex) };
-    if let Some([domain, sotype, protocol]) = given {
+    if let Some([domain, sotype, protocol]) = unsafe { longs_as_given(ex) } {
         // The common call, a socket the app may make: nothing to decide
         // beyond the policy's first rule.
         let at_once = entry(
@@ -104,24 +103,21 @@ pub unsafe extern "C" fn socket_create(ex: *mut ExecuteData, rv: *mut Zval) {
         }
     }
     // SAFETY: forwarded.
-    unsafe { socket_create_checked(ex, rv, given) }
+    unsafe { socket_create_checked(ex, rv) }
 }
 
 /// socket_create past its lane: its arguments as given (else parsed by
-/// ZPP), decided. Out of line, so that the lane does not set up its frame.
+/// ZPP), decided. Out of line, so that the lane does not set up its frame
+/// (nor keep what it read for this path: read again here).
 ///
 /// # Safety
-/// `ex` and `rv` are the engine's; `given` is what [`longs_as_given`]
-/// found in `ex`.
+/// `ex` and `rv` are the engine's.
 #[inline(never)]
-unsafe fn socket_create_checked(
-    ex: *mut ExecuteData,
-    rv: *mut Zval,
-    given: Option<[zend_long; 3]>,
-) {
+unsafe fn socket_create_checked(ex: *mut ExecuteData, rv: *mut Zval) {
     const HOOK: Hook = Hook::SocketCreate;
     let (mut domain, mut sotype, mut protocol): (zend_long, zend_long, zend_long) = (0, 0, 0);
-    if let Some(given) = given {
+    // SAFETY: the engine's live frame.
+    if let Some(given) = unsafe { longs_as_given(ex) } {
         [domain, sotype, protocol] = given;
     } else {
         // SAFETY: "lll" takes three zend_long pointers.
