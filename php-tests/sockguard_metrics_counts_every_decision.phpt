@@ -22,9 +22,16 @@ function count_of(string $metrics, string $labels): int
 }
 $s0 = sockguard_stats();
 $m0 = sockguard_metrics();
-$s = socket_create(AF_INET, SOCK_STREAM, SOL_TCP);
-socket_connect($s, '93.184.216.34', 80);
-socket_close($s);
+// Twice: the second count goes where the first one found its counter.
+for ($i = 0; $i < 2; $i++) {
+    $s = socket_create(AF_INET, SOCK_STREAM, SOL_TCP);
+    socket_connect($s, '93.184.216.34', 80);
+    socket_close($s);
+}
+$u = socket_create(AF_INET, SOCK_DGRAM, SOL_UDP);
+socket_sendto($u, 'a', 1, 0, '93.184.216.34', 53);
+socket_sendto($u, 'b', 1, 0, '93.184.216.34', 53);
+socket_close($u);
 @fsockopen('10.20.30.40', 80);
 @stream_socket_client('tcp://93.184.216.34:25');
 @stream_socket_client('udp://93.184.216.34:53');
@@ -35,6 +42,8 @@ $s1 = sockguard_stats();
 foreach ([
     'app_id="shop",function="socket_create",transport="tcp",action="allowed",reason=""',
     'app_id="shop",function="socket_connect",transport="tcp",action="allowed",reason=""',
+    'app_id="shop",function="socket_create",transport="udp",action="allowed",reason=""',
+    'app_id="shop",function="socket_sendto",transport="udp",action="allowed",reason=""',
     'app_id="shop",function="fsockopen",transport="tcp",action="denied",reason="blocked-range"',
     'app_id="shop",function="stream_socket_client",transport="tcp",action="denied",reason="port-25"',
     'app_id="shop",function="stream_socket_client",transport="udp",action="allowed",reason=""',
@@ -61,12 +70,14 @@ echo "parser exit ", proc_close($p), "\n";
 ?>
 --EXPECT--
 bool(false)
-app_id="shop",function="socket_create",transport="tcp",action="allowed",reason="" +1
-app_id="shop",function="socket_connect",transport="tcp",action="allowed",reason="" +1
+app_id="shop",function="socket_create",transport="tcp",action="allowed",reason="" +2
+app_id="shop",function="socket_connect",transport="tcp",action="allowed",reason="" +2
+app_id="shop",function="socket_create",transport="udp",action="allowed",reason="" +1
+app_id="shop",function="socket_sendto",transport="udp",action="allowed",reason="" +2
 app_id="shop",function="fsockopen",transport="tcp",action="denied",reason="blocked-range" +1
 app_id="shop",function="stream_socket_client",transport="tcp",action="denied",reason="port-25" +1
 app_id="shop",function="stream_socket_client",transport="udp",action="allowed",reason="" +2
-metrics +6, sockguard_stats checked +6
+metrics +11, sockguard_stats checked +11
 shared
 sockguard_decisions counter True True
 sockguard_sockets_reclaimed counter False True

@@ -285,6 +285,9 @@ pub struct Config {
     pub resolver: Arc<CachingResolver<AnyLookup>>,
     /// `app_id` interned in the metrics table, once.
     metrics_app: std::sync::OnceLock<crate::metrics::Label>,
+    /// Where the allowed calls of the functions with hooks of their own are
+    /// counted.
+    allowed_counters: crate::metrics::AllowedCounters,
 }
 
 /// The process-wide resolver for a server list (empty: the system
@@ -441,6 +444,7 @@ impl Config {
             policy,
             problems,
             metrics_app: std::sync::OnceLock::new(),
+            allowed_counters: crate::metrics::AllowedCounters::new(),
         }
     }
 
@@ -457,6 +461,7 @@ impl Config {
             policy: Err(reason),
             resolver: resolver_for(Vec::new()),
             metrics_app: std::sync::OnceLock::new(),
+            allowed_counters: crate::metrics::AllowedCounters::new(),
         }
     }
 
@@ -467,6 +472,17 @@ impl Config {
         *self
             .metrics_app
             .get_or_init(|| crate::metrics::app(&self.app_id))
+    }
+
+    /// Counts an allowed call of `function` on `transport` for this app.
+    #[inline]
+    pub fn count_allowed(
+        &self,
+        function: crate::metrics::OwnFunction,
+        transport: crate::metrics::TransportLabel,
+    ) {
+        self.allowed_counters
+            .count(function, transport, || self.metrics_app());
     }
 
     fn build_policy(

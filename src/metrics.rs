@@ -357,6 +357,100 @@ pub enum Full {
 
 const FULL_NAMES: [&str; 3] = ["app_id", "function", "series"];
 
+/// The PHP functions whose hook is theirs alone: the hook names the
+/// function, so counting its allowed calls needs no lookup of the PHP
+/// function running (see [`AllowedCounters`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OwnFunction {
+    SocketCreate,
+    SocketConnect,
+    SocketSendto,
+}
+
+impl OwnFunction {
+    const COUNT: usize = 3;
+
+    /// The function's name, as [`function`] interns it.
+    #[must_use]
+    pub fn name(self) -> &'static str {
+        match self {
+            OwnFunction::SocketCreate => "socket_create",
+            OwnFunction::SocketConnect => "socket_connect",
+            OwnFunction::SocketSendto => "socket_sendto",
+        }
+    }
+}
+
+/// One configuration's counters of allowed calls of the [`OwnFunction`]s,
+/// by function and transport: each is found in the table the first time
+/// and then kept, so that a count is one load and one atomic add.
+///
+/// A kept counter is in this process's stripe; a child forked later counts
+/// into its parent's, which only shares cache lines: every stripe is
+/// summed.
+pub struct AllowedCounters(
+    [[OnceLock<Option<&'static AtomicU64>>; TRANSPORTS.len()]; OwnFunction::COUNT],
+);
+
+impl AllowedCounters {
+    /// No counter found yet.
+    #[must_use]
+    pub const fn new() -> AllowedCounters {
+        AllowedCounters(
+            [const { [const { OnceLock::new() }; TRANSPORTS.len()] }; OwnFunction::COUNT],
+        )
+    }
+
+    /// Counts an allowed call of `function` on `transport` for the app
+    /// that `app` interns (asked only until the counter is found).
+    #[inline]
+    pub fn count(&self, function: OwnFunction, transport: TransportLabel, app: impl Fn() -> Label) {
+        let cell = self
+            .0
+            .get(function as usize)
+            .and_then(|cells| cells.get(usize::from(transport.0)));
+        match cell.and_then(OnceLock::get) {
+            Some(Some(counter)) => {
+                counter.fetch_add(1, Ordering::Relaxed);
+            }
+            _ => count_first(cell, function, transport, app()),
+        }
+    }
+}
+
+/// [`AllowedCounters::count`] before its counter is kept (or when the
+/// table has no room for it: then the overflow bucket counts it).
+#[cold]
+#[inline(never)]
+fn count_first(
+    cell: Option<&OnceLock<Option<&'static AtomicU64>>>,
+    function: OwnFunction,
+    transport: TransportLabel,
+    app: Label,
+) {
+    let table = table();
+    let series = Series::allowed(app, table.function(function.name().as_bytes()), transport);
+    let kept = cell.and_then(|cell| *cell.get_or_init(|| table.counter(table.slot(series).ok()?)));
+    match kept {
+        Some(counter) => {
+            counter.fetch_add(1, Ordering::Relaxed);
+        }
+        None => table.count(series),
+    }
+}
+
+impl Default for AllowedCounters {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl std::fmt::Debug for AllowedCounters {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("AllowedCounters")
+    }
+}
+
 /// Every counter. All zero is the empty table, so fresh anonymous memory
 /// is one.
 pub struct Table {
@@ -453,7 +547,11 @@ impl Table {
     #[inline]
     pub fn count(&self, series: Series) {
         match self.slot(series) {
-            Ok(slot) => self.count_slot(slot),
+            Ok(slot) => {
+                if let Some(n) = self.counter(slot) {
+                    n.fetch_add(1, Ordering::Relaxed);
+                }
+            }
             Err(full) => {
                 let stripe = STRIPE.load(Ordering::Relaxed) % STRIPES;
                 self.count_overflow(series, stripe, full);
@@ -497,13 +595,13 @@ impl Table {
         Err(Full::Series)
     }
 
-    /// Counts one decision of the series in `slot` (from [`Table::slot`]).
-    #[inline]
-    pub fn count_slot(&self, slot: usize) {
+    /// This process's counter of the series in `slot` (from
+    /// [`Table::slot`]). It stays this process's until the next fork: a
+    /// forked child counts into a stripe of its own.
+    #[must_use]
+    pub fn counter(&self, slot: usize) -> Option<&AtomicU64> {
         let stripe = STRIPE.load(Ordering::Relaxed) % STRIPES;
-        if let Some(n) = self.counts.get(stripe).and_then(|s| s.get(slot)) {
-            n.fetch_add(1, Ordering::Relaxed);
-        }
+        self.counts.get(stripe).and_then(|s| s.get(slot))
     }
 
     #[cold]
@@ -721,6 +819,31 @@ mod tests {
     }
 
     #[test]
+    fn a_configurations_counters_count_each_functions_series_apart() {
+        // The process's table, as the hooks count into it; an app of this
+        // test's own keeps its series apart from every other test's.
+        let app = app("allowed-counters");
+        let (tcp, udp) = (
+            TransportLabel::of_transport(Some(Transport::Tcp)),
+            TransportLabel::of_transport(Some(Transport::Udp)),
+        );
+        let counted = |name: &str, transport: &'static str| {
+            let labels = ("allowed-counters".into(), name.into(), transport, "allowed", "");
+            table().series().get(&labels).copied().unwrap_or(0)
+        };
+        let counters = AllowedCounters::new();
+        for _ in 0..3 {
+            counters.count(OwnFunction::SocketSendto, udp, || app);
+        }
+        counters.count(OwnFunction::SocketCreate, tcp, || app);
+        counters.count(OwnFunction::SocketCreate, udp, || app);
+        assert_eq!(counted("socket_sendto", "udp"), 3);
+        assert_eq!(counted("socket_create", "tcp"), 1);
+        assert_eq!(counted("socket_create", "udp"), 1);
+        assert_eq!(counted("socket_connect", "tcp"), 0);
+    }
+
+    #[test]
     fn names_are_interned_once_and_bounded() {
         let t = fresh();
         let shop = t.app("shop");
@@ -746,7 +869,7 @@ mod tests {
     }
 
     #[test]
-    fn a_kept_slot_counts_its_series() {
+    fn a_kept_counter_counts_its_series() {
         let t = fresh();
         let series = Series::allowed(
             t.app("shop"),
@@ -755,8 +878,9 @@ mod tests {
         );
         let slot = t.slot(series).expect("room");
         assert_eq!(t.slot(series), Ok(slot), "the same series keeps its slot");
-        t.count_slot(slot);
-        t.count_slot(slot);
+        let counter = t.counter(slot).expect("a counter in this stripe");
+        counter.fetch_add(1, Ordering::Relaxed);
+        counter.fetch_add(1, Ordering::Relaxed);
         t.count(series);
         assert_eq!(total(&t), 3);
         let overflowed = Series::allowed(

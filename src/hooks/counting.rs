@@ -6,7 +6,11 @@
 //! It does not decide anything, and counts only what the hooks hand it:
 //! every decision is counted where `sockguard_stats()` counts it.
 
-use std::{cell::Cell, ptr};
+use std::{
+    cell::Cell,
+    ptr,
+    sync::atomic::{AtomicU64, Ordering},
+};
 
 use ext_php_rs::ffi::{zend_function, ZEND_INTERNAL_FUNCTION};
 
@@ -51,6 +55,9 @@ pub fn share_at_startup() {
 
 extern "C" fn child() {
     metrics::set_stripe(std::process::id());
+    // The counters cached so far are the parent's stripe; the forking
+    // thread is the child's only one, so its cache is the only one to drop.
+    let _ = FUNCTIONS.try_with(|cache| cache.iter().for_each(|c| c.set(FREE)));
 }
 
 /// Entries of the per-thread function cache (a power of two).
@@ -66,13 +73,13 @@ struct Cached {
     /// Its interned name.
     label: Label,
     /// The configuration (0: none yet) and transport of the allowed series
-    /// counted last for it, and that series' slot in the table: the next
-    /// allowed decision under the same configuration (so the same app)
+    /// counted last for it, and this process's counter of that series: the
+    /// next allowed decision under the same configuration (so the same app)
     /// and transport is one compare and one atomic add. Configurations are
     /// never freed, so an address names one.
     config: usize,
     transport: TransportLabel,
-    slot: usize,
+    counter: Option<&'static AtomicU64>,
 }
 
 const FREE: Cached = Cached {
@@ -80,7 +87,7 @@ const FREE: Cached = Cached {
     label: Label::OVERFLOW,
     config: 0,
     transport: TransportLabel::NONE,
-    slot: 0,
+    counter: None,
 };
 
 thread_local! {
@@ -230,10 +237,12 @@ fn allowed_in(cache: &[Cell<Cached>; CACHED], config: &Config, transport: Transp
             .map(Cell::get)
             .find(|e| e.address == address)
             .filter(|e| e.config == config_at && e.transport == transport)
-            .map(|e| e.slot)
+            .and_then(|e| e.counter)
     });
     match counted_before {
-        Some(slot) => metrics::table().count_slot(slot),
+        Some(counter) => {
+            counter.fetch_add(1, Ordering::Relaxed);
+        }
         None => allowed_first(config, func, transport),
     }
 }
@@ -248,13 +257,14 @@ fn allowed_first(config: &Config, func: Option<&zend_function>, transport: Trans
         .and_then(|func| {
             with_cached(func, |entry| {
                 let mut e = entry.get();
-                if e.config != config_at || e.transport != transport {
+                if e.config != config_at || e.transport != transport || e.counter.is_none() {
                     let series = Series::allowed(config.metrics_app(), e.label, transport);
-                    e.slot = table.slot(series).ok()?;
+                    let slot = table.slot(series).ok()?;
+                    e.counter = Some(table.counter(slot)?);
                     (e.config, e.transport) = (config_at, transport);
                     entry.set(e);
                 }
-                table.count_slot(e.slot);
+                e.counter?.fetch_add(1, Ordering::Relaxed);
                 Some(())
             })
         })

@@ -107,6 +107,18 @@ pub fn count_allowed_at_once(config: &Config, transport: TransportLabel) {
     counting::allowed(config, transport);
 }
 
+/// [`count_allowed_at_once`] for a hook that is `function`'s alone: no
+/// lookup of the PHP function running, nor of this thread's cache.
+#[inline]
+pub fn count_own_allowed_at_once(
+    config: &Config,
+    function: crate::metrics::OwnFunction,
+    transport: TransportLabel,
+) {
+    stats::record_allowed();
+    config.count_allowed(function, transport);
+}
+
 /// Asks the policy about `op` by `caller`, applies the mode and audits a
 /// denial (or would-be denial).
 pub fn decide<'a>(

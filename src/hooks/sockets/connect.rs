@@ -28,7 +28,7 @@ use crate::hooks::{
 };
 use crate::{
     config::{Config, Outcome},
-    metrics::TransportLabel,
+    metrics::{OwnFunction, TransportLabel},
     policy::{
         format_host, parse_host, plain_ipv4, Caller, Host, Kind, Operation, Reason, Transport,
     },
@@ -239,7 +239,13 @@ unsafe fn connect_like(
 /// the policy allows at once ([`Config::allows_at_once`]); approved for the
 /// floor. `false` for anything else, which takes the general steps (and
 /// finds the same answer for what this lane would have allowed).
-fn connects_at_once(config: &Config, socket: Socket, address: &[u8], port: zend_long) -> bool {
+fn connects_at_once(
+    config: &Config,
+    function: OwnFunction,
+    socket: Socket,
+    address: &[u8],
+    port: zend_long,
+) -> bool {
     if socket.fd() < 0 || socket.family() != libc::AF_INET {
         return false;
     }
@@ -277,7 +283,7 @@ fn connects_at_once(config: &Config, socket: Socket, address: &[u8], port: zend_
     if !idle::use_if_fresh(socket.fd(), runtime::idle_timeout_ms()) {
         return false;
     }
-    verdict::count_allowed_at_once(config, transport);
+    verdict::count_own_allowed_at_once(config, function, transport);
     approvals::approve(socket.fd(), SocketAddr::V4(target));
     true
 }
@@ -294,7 +300,15 @@ pub unsafe extern "C" fn socket_connect(ex: *mut ExecuteData, rv: *mut Zval) {
         let at_once = entry(
             HOOK.name(),
             |_| Ok(false),
-            || Ok(connects_at_once(config, socket, address, port)),
+            || {
+                Ok(connects_at_once(
+                    config,
+                    OwnFunction::SocketConnect,
+                    socket,
+                    address,
+                    port,
+                ))
+            },
         );
         if at_once {
             // SAFETY: forwarded; nothing of ours is alive.
@@ -410,7 +424,15 @@ pub unsafe extern "C" fn socket_sendto(ex: *mut ExecuteData, rv: *mut Zval) {
         let at_once = entry(
             HOOK.name(),
             |_| Ok(false),
-            || Ok(connects_at_once(config, socket, address, port)),
+            || {
+                Ok(connects_at_once(
+                    config,
+                    OwnFunction::SocketSendto,
+                    socket,
+                    address,
+                    port,
+                ))
+            },
         );
         if at_once {
             // SAFETY: forwarded; nothing of ours is alive.

@@ -18,6 +18,7 @@ use crate::hooks::{
     verdict::{self, handler, Action},
 };
 use crate::{
+    metrics::{OwnFunction, TransportLabel},
     policy::{Caller, Kind, Operation},
     runtime,
 };
@@ -92,9 +93,10 @@ pub unsafe extern "C" fn socket_create(ex: *mut ExecuteData, rv: *mut Zval) {
             },
         );
         if at_once {
-            verdict::count_allowed_at_once(
+            verdict::count_own_allowed_at_once(
                 config,
-                crate::metrics::TransportLabel::of_kind(kind(domain, sotype, protocol)),
+                OwnFunction::SocketCreate,
+                TransportLabel::of_kind(kind(domain, sotype, protocol)),
             );
             // SAFETY: forwarded; nothing of ours is alive.
             unsafe { call_original(HOOK, ex, rv) };
