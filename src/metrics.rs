@@ -404,7 +404,12 @@ impl AllowedCounters {
     /// Counts an allowed call of `function` on `transport` for the app
     /// that `app` interns (asked only until the counter is found).
     #[inline]
-    pub fn count(&self, function: OwnFunction, transport: TransportLabel, app: impl Fn() -> Label) {
+    pub fn count(
+        &self,
+        function: OwnFunction,
+        transport: TransportLabel,
+        app: impl FnOnce() -> Label,
+    ) {
         let cell = self
             .0
             .get(function as usize)
@@ -413,7 +418,7 @@ impl AllowedCounters {
             Some(Some(counter)) => {
                 counter.fetch_add(1, Ordering::Relaxed);
             }
-            _ => count_first(cell, function, transport, app()),
+            _ => count_first(cell, function, transport, app),
         }
     }
 }
@@ -426,10 +431,10 @@ fn count_first(
     cell: Option<&OnceLock<Option<&'static AtomicU64>>>,
     function: OwnFunction,
     transport: TransportLabel,
-    app: Label,
+    app: impl FnOnce() -> Label,
 ) {
     let table = table();
-    let series = Series::allowed(app, table.function(function.name().as_bytes()), transport);
+    let series = Series::allowed(app(), table.function(function.name().as_bytes()), transport);
     let kept = cell.and_then(|cell| *cell.get_or_init(|| table.counter(table.slot(series).ok()?)));
     match kept {
         Some(counter) => {
@@ -828,7 +833,13 @@ mod tests {
             TransportLabel::of_transport(Some(Transport::Udp)),
         );
         let counted = |name: &str, transport: &'static str| {
-            let labels = ("allowed-counters".into(), name.into(), transport, "allowed", "");
+            let labels = (
+                "allowed-counters".into(),
+                name.into(),
+                transport,
+                "allowed",
+                "",
+            );
             table().series().get(&labels).copied().unwrap_or(0)
         };
         let counters = AllowedCounters::new();

@@ -16,7 +16,7 @@ use ext_php_rs::ffi::{zend_function, ZEND_INTERNAL_FUNCTION};
 
 use crate::{
     config::{Config, Outcome},
-    metrics::{self, Action, Label, Series, Table, TransportLabel},
+    metrics::{self, Action, Label, OwnFunction, Series, Table, TransportLabel},
 };
 
 /// Maps an all-zero [`Table`] shared with every process forked from now on
@@ -221,6 +221,14 @@ pub fn allowed(config: &Config, transport: TransportLabel) {
             transport,
         );
     }
+}
+
+/// Counts an allowed call of `function`, whose hook is its own: into the
+/// configuration's counter, with no thread-local and no lookup of the
+/// running function. Out of line, as [`allowed_in`].
+#[inline(never)]
+pub fn own_allowed(config: &Config, function: OwnFunction, transport: TransportLabel) {
+    config.count_allowed(function, transport);
 }
 
 /// [`allowed`] with this thread's cache. Out of line, so that callgrind

@@ -116,7 +116,7 @@ pub fn count_own_allowed_at_once(
     transport: TransportLabel,
 ) {
     stats::record_allowed();
-    config.count_allowed(function, transport);
+    counting::own_allowed(config, function, transport);
 }
 
 /// Asks the policy about `op` by `caller`, applies the mode and audits a
