@@ -1,7 +1,8 @@
 //! Where the pool-wide counters of [`crate::metrics`] live and what a hook
 //! counts: the shared mapping made at MINIT (before php-fpm forks its
 //! workers), each process's stripe, and the labels of the running PHP
-//! function, interned once per function and thread.
+//! function, interned once per function and thread (a hook that is one
+//! function's alone counts into its configuration's counters instead).
 //!
 //! It does not decide anything, and counts only what the hooks hand it:
 //! every decision is counted where `sockguard_stats()` counts it.
