@@ -1,6 +1,7 @@
 <?php
-// One benchmark measurement; prints the elapsed microseconds.
-// usage: php bench.php MODE N
+// One benchmark measurement; prints the elapsed microseconds, or with
+// CLOCK=cpu the CPU time (user and system) the loop took.
+// usage: php bench.php MODE N [CLOCK]
 //   connect-fsockopen-ip|-host, connect-stream-ip|-host, connect-socket-ip|-host,
 //   connect-curl-ip|-host: N connect+close to the origin (nginx on :8088)
 //   connect-fsockopen-rotating: the same, to five ports in turn
@@ -11,7 +12,11 @@
 //     or through squid (127.0.0.1:3128 opens a new origin connection per
 //     request, 127.0.0.1:3129 pools them)
 //   ttfb: N times the first byte of a fresh HTTP GET
-[$_, $mode, $n] = $argv + [null, 'connect-fsockopen-ip', 1000];
+//   transfer: N transfers of 100 MB, each on a new connection, from
+//     benches/php/servers.py on 127.0.0.1:9101 (an operator rule allows it)
+// With SOCKGUARD_BENCH_START (a Unix time), the loop starts at that moment:
+// scripts/bench runs stock PHP and sockguard side by side on one CPU.
+[$_, $mode, $n, $clock] = $argv + [null, 'connect-fsockopen-ip', 1000, 'wall'];
 $n = (int) $n;
 $ip = '93.184.216.34';
 $host = str_ends_with($mode, '-host') ? 'public.sockguard.test' : $ip;
@@ -23,7 +28,16 @@ $fail = function (string $what) { fwrite(STDERR, "$what failed\n"); exit(1); };
 // of an instruction count, so their difference does not include it).
 if ($warm = @fsockopen($ip, $port, $e, $s, 2)) { fclose($warm); usleep(120_000); }
 if ($warm = @fsockopen($ip, $port, $e, $s, 2)) { fclose($warm); }
-$t = hrtime(true);
+$now = $clock === 'cpu'
+    ? function (): float {
+        $r = getrusage();
+        return ($r['ru_utime.tv_sec'] + $r['ru_stime.tv_sec']) * 1e6 + $r['ru_utime.tv_usec'] + $r['ru_stime.tv_usec'];
+    }
+    : fn (): float => hrtime(true) / 1000;
+if (($start = getenv('SOCKGUARD_BENCH_START')) !== false) {
+    @time_sleep_until((float) $start);
+}
+$t = $now();
 switch (preg_replace('/-(ip|host)$/', '', $mode)) {
     case 'connect-fsockopen':
         for ($i = 0; $i < $n; $i++) { ($f = fsockopen($host, $port, $e, $s, 2)) || $fail($mode); fclose($f); }
@@ -95,6 +109,16 @@ switch (preg_replace('/-(ip|host)$/', '', $mode)) {
             file_get_contents("http://$ip:$port/", false, $context) === "ok\n" || $fail($mode);
         }
         break;
+    case 'transfer':
+        // Long enough that one scheduling hiccup does not decide the figure.
+        for ($i = 0; $i < $n; $i++) {
+            ($f = stream_socket_client('tcp://127.0.0.1:9101', $e, $s, 2)) || $fail($mode);
+            $bytes = 0;
+            while (!feof($f)) { $bytes += strlen(fread($f, 1 << 20)); }
+            $bytes === 100 * 1024 * 1024 || $fail("$mode ($bytes bytes)");
+            fclose($f);
+        }
+        break;
     case 'ttfb':
         $total = 0;
         for ($i = 0; $i < $n; $i++) {
@@ -110,4 +134,4 @@ switch (preg_replace('/-(ip|host)$/', '', $mode)) {
     default:
         $fail("unknown mode $mode");
 }
-printf("%.0f\n", (hrtime(true) - $t) / 1000);
+printf("%.0f\n", $now() - $t);
