@@ -266,7 +266,8 @@ fn allowed_first(config: &Config, func: Option<&zend_function>, transport: Trans
         .and_then(|func| {
             with_cached(func, |entry| {
                 let mut e = entry.get();
-                if e.config != config_at || e.transport != transport || e.counter.is_none() {
+                // (An entry's configuration is set only with its counter.)
+                if e.config != config_at || e.transport != transport {
                     let series = Series::allowed(config.metrics_app(), e.label, transport);
                     let slot = table.slot(series).ok()?;
                     e.counter = Some(table.counter(slot)?);
